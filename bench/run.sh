@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of Gatehouse and the peer (oidc-provider 9.13.3, ../shared/bench/peer)
+# in one run, with the same wrk settings, on the same machine. Prints both figures and their
+# ratio; writes everything to bench/out/<UTC timestamp>/.
+#
+#   bench/run.sh                      discovery and JWKS (RS256), 2 repetitions
+#   ENDPOINTS="jwks" REPS=1 DUR=10 bench/run.sh
+#
+# Settings (environment): DUR (20 s timed), WARM (5 s warm-up), CONN (50), THREADS (wrk, 2),
+# REPS (2), GH_THREADS (gatehouse I/O threads, default: cores), PEER_DIR (npm install location).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+PEER_SRC="${PEER_SRC:-$ROOT/../shared/bench/peer}"
+PEER_DIR="${PEER_DIR:-$ROOT/bench/peer-install}"
+DUR="${DUR:-20}"; WARM="${WARM:-5}"; CONN="${CONN:-50}"; THREADS="${THREADS:-2}"; REPS="${REPS:-2}"
+ENDPOINTS="${ENDPOINTS:-discovery jwks}"
+OUT="${OUT:-$ROOT/bench/out/$(date -u +%Y%m%dT%H%M%SZ)}"
+mkdir -p "$OUT"
+log() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$OUT/run.log" >&2; }
+
+"$ROOT/scripts/install-deps"
+command -v node >/dev/null || { echo "bench: node and npm are needed for the peer (apt-get install nodejs npm)" >&2; exit 1; }
+"$ROOT/scripts/build" release >/dev/null
+GH="$ROOT/build/src/app/gatehouse"
+
+# ---- the peer
+mkdir -p "$PEER_DIR"
+( cd "$PEER_DIR"
+  [ -f package.json ] || npm init -y >/dev/null
+  if [ "$(node -p "try{require('./node_modules/oidc-provider/package.json').version}catch{''}")" != "9.13.3" ]; then
+    npm install --no-audit --no-fund oidc-provider@9.13.3 >/dev/null
+  fi
+  npm pkg set type=module
+  cp "$PEER_SRC/server.js" "$PEER_SRC/status_count.lua" . )
+
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+wait_http() { for _ in $(seq 1 200); do curl -sf -o /dev/null "$1" && return 0; sleep 0.05; done; log "no answer from $1"; exit 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+PEER_PORT=$(free_port)
+( cd "$PEER_DIR" && NODE_ENV=production SIGN_ALG=RS256 PORT=$PEER_PORT exec node server.js ) > "$OUT/peer.log" 2>&1 &
+PEER_PID=$!; PIDS+=("$PEER_PID")
+PEER="http://127.0.0.1:$PEER_PORT"
+wait_http "$PEER/.well-known/openid-configuration"
+
+DATA="$OUT/gh-data"
+GH_PORT=$(free_port)
+"$GH" init --data "$DATA" --issuer "http://127.0.0.1:$GH_PORT" > "$OUT/gh-init.json" 2>/dev/null
+GH_THREADS_FLAG=(); [ -n "${GH_THREADS:-}" ] && GH_THREADS_FLAG=(--threads "$GH_THREADS")
+"$GH" serve --data "$DATA" --listen "127.0.0.1:$GH_PORT" "${GH_THREADS_FLAG[@]}" 2> "$OUT/gatehouse.log" &
+GH_PID=$!; PIDS+=("$GH_PID")
+GHURL="http://127.0.0.1:$GH_PORT"
+wait_http "$GHURL/healthz"
+rss() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
+GH_RSS_IDLE=$(rss "$GH_PID"); PEER_RSS_IDLE=$(rss "$PEER_PID")
+
+{
+  echo "date_utc: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs) x $(nproc)"
+  echo "kernel: $(uname -r); debian $(cat /etc/debian_version)"
+  echo "gatehouse: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown) (RelWithDebInfo, default flags, access log on)"
+  echo "peer: oidc-provider $(node -p "require('$PEER_DIR/node_modules/oidc-provider/package.json').version"), node $(node -v)"
+  echo "wrk: -t$THREADS -c$CONN -d${DUR}s after a ${WARM}s warm-up; reps=$REPS"
+} > "$OUT/versions.txt"
+cat "$OUT/versions.txt" >&2
+
+path_of() { # server endpoint
+  case "$2" in
+    discovery) echo "/.well-known/openid-configuration" ;;
+    jwks) if [ "$1" = peer ]; then echo "/jwks"; else echo "/keys"; fi ;;
+  esac
+}
+
+run_wrk() { # server endpoint rep -> "rps p50 p99 errors"
+  local server=$1 ep=$2 rep=$3 base
+  if [ "$server" = peer ]; then base=$PEER; else base=$GHURL; fi
+  local url="$base$(path_of "$server" "$ep")"
+  wrk -t"$THREADS" -c"$CONN" -d"${WARM}s" -s "$PEER_DIR/status_count.lua" "$url" > "$OUT/warm-$server-$ep-$rep.txt" 2>&1
+  wrk -t"$THREADS" -c"$CONN" -d"${DUR}s" --latency "$url" > "$OUT/wrk-$server-$ep-$rep.txt" 2>&1
+  awk 'function ms(v){ if (v ~ /us$/) return substr(v,1,length(v)-2)/1000; if (v ~ /ms$/) return substr(v,1,length(v)-2)+0;
+                       if (v ~ /s$/) return substr(v,1,length(v)-1)*1000; return v+0 }
+       /^Requests\/sec:/ {rps=$2} /^ +50% / {p50=ms($2)} /^ +99% / {p99=ms($2)}
+       /Non-2xx or 3xx responses:/ {non=$NF} /Socket errors:/ {gsub(/,/,""); se=$4+$6+$8+$10}
+       END {printf "%.0f %.2f %.2f %d\n", rps, p50, p99, non+se}' "$OUT/wrk-$server-$ep-$rep.txt"
+}
+
+printf "endpoint\trep\tgatehouse_rps\tgh_p50_ms\tgh_p99_ms\tgh_errors\tpeer_rps\tpeer_p50_ms\tpeer_p99_ms\tpeer_errors\tratio\n" > "$OUT/summary.tsv"
+for rep in $(seq 1 "$REPS"); do
+  for ep in $ENDPOINTS; do
+    read -r g_rps g_p50 g_p99 g_err < <(run_wrk gatehouse "$ep" "$rep")
+    read -r p_rps p_p50 p_p99 p_err < <(run_wrk peer "$ep" "$rep")
+    ratio=$(awk -v a="$g_rps" -v b="$p_rps" 'BEGIN{printf "%.1f", (b>0? a/b : 0)}')
+    printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$ep" "$rep" "$g_rps" "$g_p50" "$g_p99" "$g_err" \
+      "$p_rps" "$p_p50" "$p_p99" "$p_err" "$ratio" | tee -a "$OUT/summary.tsv" >&2
+  done
+done
+GH_RSS_AFTER=$(rss "$GH_PID")
+{
+  echo "gatehouse_rss_idle_kb $GH_RSS_IDLE"
+  echo "gatehouse_rss_after_load_kb $GH_RSS_AFTER"
+  echo "peer_rss_idle_kb $PEER_RSS_IDLE"
+} | tee "$OUT/rss.txt" >&2
+log "done: $OUT"
+column -t "$OUT/summary.tsv"

@@ -1,0 +1,159 @@
+// The command line: flags, environment variables and help texts. The only file that includes
+// CLI11 (it costs ~10 s of compile time per file: stack-notes pitfall 8).
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "app/commands.h"
+
+namespace gatehouse::app {
+namespace {
+
+// Every flag can also come from GATEHOUSE_<FLAG> (upper case, '-' -> '_'); the flag wins.
+std::string Env(std::string flag) {
+  std::string out = "GATEHOUSE_";
+  for (char c : flag) out += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+void AddCommon(CLI::App* cmd, CommonOptions& o, bool data_required = true) {
+  auto* data = cmd->add_option("--data", o.data_dir, "Data directory (store and master key)")->envname(Env("data"));
+  cmd->add_option("--store", o.store_uri, "Store URI: sqlite:PATH (default: DIR/gatehouse.db) or postgres://...")
+      ->envname(Env("store"));
+  if (data_required) data->required();
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv) {
+  CLI::App app{
+      "Gatehouse: a self-hosted authorization server (OAuth 2.0 / OpenID Connect) that speaks Scalekit's wire "
+      "protocol.\n\nStart here:\n  gatehouse init  --data ./data --issuer http://localhost:8080\n  gatehouse serve "
+      "--data ./data\n",
+      "gatehouse"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "gatehouse 0.1.0");
+
+  // init
+  InitOptions init;
+  auto* init_cmd = app.add_subcommand("init", "Create the data directory, store, master key, first signing key and "
+                                              "first application client (prints them as JSON). Idempotent.");
+  AddCommon(init_cmd, init.common);
+  init_cmd->add_option("--issuer", init.issuer, "The environment URL: https://auth.example.com (no trailing slash)")
+      ->required()
+      ->envname(Env("issuer"));
+  init_cmd->add_option("--client-name", init.client_name, "Name of the first client")->capture_default_str();
+  init_cmd->add_option("--redirect-uri", init.redirect_uris, "Callback URL of the first client (repeatable)");
+  init_cmd->add_option("--signing-alg", init.signing_alg, "RS256 or ES256")->envname(Env("signing-alg"))->capture_default_str();
+
+  // serve
+  ServeOptions serve;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the server");
+  AddCommon(serve_cmd, serve.common);
+  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on")->envname(Env("listen"))->capture_default_str();
+  serve_cmd->add_option("--issuer", serve.issuer, "Environment URL (default: the one recorded by init)")->envname(Env("issuer"));
+  serve_cmd->add_option("--threads", serve.threads, "I/O threads (0: one per core)")->envname(Env("threads"))->capture_default_str();
+  serve_cmd->add_option("--tls-cert", serve.tls_cert, "PEM certificate chain: serve TLS on the same port")->envname(Env("tls-cert"));
+  serve_cmd->add_option("--tls-key", serve.tls_key, "PEM private key for --tls-cert")->envname(Env("tls-key"));
+  serve_cmd->add_option("--signing-alg", serve.signing_alg, "RS256 or ES256")->envname(Env("signing-alg"))->capture_default_str();
+  serve_cmd->add_option("--key-rotation-period", serve.key_rotation_period,
+                        "Rotate the signing key when it is this old (90d, 12h; 0: only by 'keys rotate')")
+      ->envname(Env("key-rotation-period"))->capture_default_str();
+  serve_cmd->add_option("--key-retention", serve.key_retention,
+                        "How long a retired key stays in the JWKS (longer than any token lives)")
+      ->envname(Env("key-retention"))->capture_default_str();
+  serve_cmd->add_option("--key-refresh-interval", serve.key_refresh_interval,
+                        "How often to reload keys from the store (rotations by other processes)")
+      ->envname(Env("key-refresh-interval"))->capture_default_str();
+  serve_cmd->add_option("--log-level", serve.log_level, "debug, info, warn, error or off")->envname(Env("log-level"))->capture_default_str();
+  serve_cmd->add_option("--log-format", serve.log_format, "json or text")->envname(Env("log-format"))->capture_default_str();
+  serve_cmd->add_option("--access-log", serve.access_log, "Log every request (true/false)")->envname(Env("access-log"))->capture_default_str();
+  serve_cmd->add_option("--max-connections", serve.max_connections, "Open connections allowed at once")
+      ->envname(Env("max-connections"))->capture_default_str();
+  serve_cmd->add_option("--request-timeout", serve.request_timeout, "Time allowed to send a whole request")
+      ->envname(Env("request-timeout"))->capture_default_str();
+  serve_cmd->add_option("--idle-timeout", serve.idle_timeout, "Time a kept-alive connection may stay idle")
+      ->envname(Env("idle-timeout"))->capture_default_str();
+
+  // client
+  auto* client_cmd = app.add_subcommand("client", "Manage application clients (works with or without a running server)");
+  client_cmd->require_subcommand(1);
+  ClientCreateOptions create;
+  auto* create_cmd = client_cmd->add_subcommand("create", "Register a client; prints its id and secret (shown once)");
+  AddCommon(create_cmd, create.common);
+  create_cmd->add_option("--name", create.name, "Application name shown on the login page")->required();
+  create_cmd->add_option("--redirect-uri", create.redirect_uris, "Exact callback URL (repeatable)");
+  create_cmd->add_option("--post-logout-redirect-uri", create.post_logout_redirect_uris,
+                         "Exact URL to return to after logout (repeatable)");
+  CommonOptions list_o, get_o, delete_o, edit_o;
+  std::string client_id, uri;
+  auto* list_cmd = client_cmd->add_subcommand("list", "List clients");
+  AddCommon(list_cmd, list_o);
+  auto* get_cmd = client_cmd->add_subcommand("get", "Show one client");
+  AddCommon(get_cmd, get_o);
+  get_cmd->add_option("CLIENT_ID", client_id)->required();
+  auto* delete_cmd = client_cmd->add_subcommand("delete", "Delete a client");
+  AddCommon(delete_cmd, delete_o);
+  delete_cmd->add_option("CLIENT_ID", client_id)->required();
+  struct UriCommand {
+    const char* name;
+    const char* help;
+    UriList list;
+    bool add;
+    CLI::App* cmd = nullptr;
+  };
+  UriCommand uri_commands[] = {
+      {"add-redirect-uri", "Allow an exact callback URL", UriList::kRedirect, true},
+      {"remove-redirect-uri", "Remove a callback URL", UriList::kRedirect, false},
+      {"add-post-logout-redirect-uri", "Allow an exact post-logout URL", UriList::kPostLogout, true},
+      {"remove-post-logout-redirect-uri", "Remove a post-logout URL", UriList::kPostLogout, false},
+  };
+  for (auto& u : uri_commands) {
+    u.cmd = client_cmd->add_subcommand(u.name, u.help);
+    AddCommon(u.cmd, edit_o);
+    u.cmd->add_option("CLIENT_ID", client_id)->required();
+    u.cmd->add_option("URI", uri)->required();
+  }
+
+  // keys
+  auto* keys_cmd = app.add_subcommand("keys", "Signing keys");
+  keys_cmd->require_subcommand(1);
+  KeysOptions keys_list, keys_rotate;
+  auto* keys_list_cmd = keys_cmd->add_subcommand("list", "List signing keys and their states");
+  AddCommon(keys_list_cmd, keys_list.common);
+  auto* keys_rotate_cmd = keys_cmd->add_subcommand(
+      "rotate", "Retire the active key, start signing with the published next key, publish a new next key");
+  AddCommon(keys_rotate_cmd, keys_rotate.common);
+  keys_rotate_cmd->add_option("--signing-alg", keys_rotate.signing_alg, "RS256 or ES256")
+      ->envname(Env("signing-alg"))->capture_default_str();
+  keys_rotate_cmd->add_option("--key-retention", keys_rotate.key_retention, "How long the retired key stays published")
+      ->envname(Env("key-retention"))->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "gatehouse: %s (see gatehouse --help)\n", e.what());
+    return 2;
+  }
+
+  if (init_cmd->parsed()) return RunInit(init);
+  if (serve_cmd->parsed()) return RunServe(serve);
+  if (create_cmd->parsed()) return RunClientCreate(create);
+  if (list_cmd->parsed()) return RunClientList(list_o);
+  if (get_cmd->parsed()) return RunClientGet(get_o, client_id);
+  if (delete_cmd->parsed()) return RunClientDelete(delete_o, client_id);
+  for (auto& u : uri_commands) {
+    if (u.cmd->parsed()) return RunClientEditUri(edit_o, client_id, uri, u.list, u.add);
+  }
+  if (keys_list_cmd->parsed()) return RunKeysList(keys_list);
+  if (keys_rotate_cmd->parsed()) return RunKeysRotate(keys_rotate);
+  std::fprintf(stderr, "gatehouse: no command given (see gatehouse --help)\n");
+  return 2;
+}
+
+}  // namespace gatehouse::app

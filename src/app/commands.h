@@ -1,0 +1,73 @@
+// The CLI's commands as plain functions from options to an exit code, so that cli.cc (the only
+// file that includes CLI11) stays a table of flags. Each command prints its result as one JSON
+// document on stdout and any error as one line on stderr:
+//   0 success, 1 the command failed (the message says why), 2 usage error (cli.cc).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gatehouse::app {
+
+struct CommonOptions {
+  std::string data_dir;
+  std::string store_uri;  // empty: DIR/gatehouse.db
+};
+
+struct InitOptions {
+  CommonOptions common;
+  std::string issuer;
+  std::string client_name = "My application";
+  std::vector<std::string> redirect_uris;
+  std::string signing_alg = "RS256";
+};
+int RunInit(const InitOptions& options);
+
+struct ServeOptions {
+  CommonOptions common;
+  std::string listen = "127.0.0.1:8080";
+  std::string issuer;  // empty: the issuer recorded by init
+  int threads = 0;     // 0: one per core
+  std::string tls_cert;
+  std::string tls_key;
+  std::string signing_alg = "RS256";
+  std::string key_rotation_period = "0";  // duration ("90d", "12h", "0" = manual)
+  std::string key_retention = "25h";
+  std::string key_refresh_interval = "10s";
+  std::string log_level = "info";
+  std::string log_format = "json";
+  bool access_log = true;
+  int max_connections = 10000;
+  std::string request_timeout = "10s";
+  std::string idle_timeout = "60s";
+};
+int RunServe(const ServeOptions& options);
+
+struct ClientCreateOptions {
+  CommonOptions common;
+  std::string name;
+  std::vector<std::string> redirect_uris;
+  std::vector<std::string> post_logout_redirect_uris;
+};
+int RunClientCreate(const ClientCreateOptions& options);
+int RunClientList(const CommonOptions& options);
+int RunClientGet(const CommonOptions& options, const std::string& client_id);
+int RunClientDelete(const CommonOptions& options, const std::string& client_id);
+
+enum class UriList { kRedirect, kPostLogout };
+int RunClientEditUri(const CommonOptions& options, const std::string& client_id, const std::string& uri,
+                     UriList list, bool add);
+
+struct KeysOptions {
+  CommonOptions common;
+  std::string signing_alg = "RS256";
+  std::string key_retention = "25h";
+};
+int RunKeysList(const KeysOptions& options);
+int RunKeysRotate(const KeysOptions& options);
+
+// "90d", "12h", "30m", "45s", "250ms" or a bare number of seconds -> milliseconds; -1 if malformed.
+std::int64_t ParseDurationMs(const std::string& text);
+
+}  // namespace gatehouse::app

@@ -1,0 +1,185 @@
+// `gatehouse serve`: wires the store, keys and routes together and runs the HTTP server.
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "app/commands.h"
+#include "app/data_dir.h"
+#include "app/output.h"
+#include "common/log.h"
+#include "common/url.h"
+#include "crypto/random.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "oauth/keys.h"
+#include "oauth/metadata.h"
+
+namespace gatehouse::app {
+namespace {
+
+// "HOST:PORT", "[v6]:PORT" or ":PORT" (all interfaces is never implied: ":PORT" means loopback).
+Status ParseListen(const std::string& listen, http::ServerOptions& out) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return InvalidArgumentError("--listen must be HOST:PORT, e.g. 127.0.0.1:8080");
+  std::string host = listen.substr(0, colon), port = listen.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "127.0.0.1";
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(port) > 65535) {
+    return InvalidArgumentError("--listen port must be a number from 0 to 65535");
+  }
+  out.host = host;
+  out.port = static_cast<std::uint16_t>(std::stoi(port));
+  return Status::Ok();
+}
+
+Status ValidateIssuer(const std::string& issuer) {
+  auto url = ParseHttpUrl(issuer);
+  if (!url.ok()) return InvalidArgumentError("issuer " + issuer + ": " + url.error().message());
+  if (issuer.back() == '/') return InvalidArgumentError("issuer must not end with '/'");
+  if (!url->query.empty()) return InvalidArgumentError("issuer must not have a query");
+  return Status::Ok();
+}
+
+// Runs `task` every `period` on its own thread until destroyed.
+class Periodic {
+ public:
+  Periodic(std::chrono::milliseconds period, std::function<void()> task)
+      : thread_([this, period, task = std::move(task)] {
+          std::unique_lock lock(mu_);
+          while (!cv_.wait_for(lock, period, [this] { return stop_; })) {
+            lock.unlock();
+            task();
+            lock.lock();
+          }
+        }) {}
+  ~Periodic() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+int RunServe(const ServeOptions& o) {
+  log::Options log_options;
+  if (!log::ParseLevel(o.log_level, &log_options.level)) return Fail("--log-level must be debug, info, warn, error or off");
+  if (o.log_format == "text") log_options.format = log::Format::kText;
+  else if (o.log_format != "json") return Fail("--log-format must be json or text");
+
+  http::ServerOptions server_options;
+  if (Status s = ParseListen(o.listen, server_options); !s.ok()) return Fail(s);
+  server_options.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (o.threads < 0 || o.threads > 256) return Fail("--threads must be between 1 and 256 (0: one per core)");
+  server_options.tls_cert_file = o.tls_cert;
+  server_options.tls_key_file = o.tls_key;
+  server_options.access_log = o.access_log;
+  if (o.max_connections < 1) return Fail("--max-connections must be at least 1");
+  server_options.max_connections = o.max_connections;
+  const std::int64_t request_timeout = ParseDurationMs(o.request_timeout);
+  const std::int64_t idle_timeout = ParseDurationMs(o.idle_timeout);
+  const std::int64_t rotation = ParseDurationMs(o.key_rotation_period);
+  const std::int64_t retention = ParseDurationMs(o.key_retention);
+  const std::int64_t refresh = ParseDurationMs(o.key_refresh_interval);
+  if (request_timeout <= 0) return Fail("--request-timeout must be a positive duration (e.g. 10s)");
+  if (idle_timeout <= 0) return Fail("--idle-timeout must be a positive duration (e.g. 60s)");
+  if (rotation < 0) return Fail("--key-rotation-period must be a duration (e.g. 90d) or 0 for manual rotation");
+  if (retention <= 0) return Fail("--key-retention must be a positive duration (e.g. 25h)");
+  if (refresh <= 0) return Fail("--key-refresh-interval must be a positive duration (e.g. 10s)");
+  server_options.request_timeout = std::chrono::milliseconds(request_timeout);
+  server_options.idle_timeout = std::chrono::milliseconds(idle_timeout);
+  auto alg = crypto::ParseJwsAlg(o.signing_alg);
+  if (!alg) return Fail("--signing-alg must be RS256 or ES256");
+
+  if (o.common.store_uri.empty()) {
+    if (Status s = RequireDataDir(o.common.data_dir); !s.ok()) return Fail(s);
+  }
+  auto store = OpenDataStore(o.common.data_dir, o.common.store_uri, /*create=*/false);
+  if (!store.ok()) return Fail(store.error());
+  Random& random = crypto::SystemRandom::Instance();
+  auto master = LoadMasterKey(o.common.data_dir, /*create=*/false, random);
+  if (!master.ok()) return Fail(master.error());
+
+  std::string issuer = o.issuer;
+  if (issuer.empty()) {
+    auto stored = (*store)->GetSetting("issuer");
+    if (!stored.ok()) return Fail("no issuer recorded in the store; pass --issuer URL (or run gatehouse init)");
+    issuer = *stored;
+  }
+  if (Status s = ValidateIssuer(issuer); !s.ok()) return Fail(s);
+
+  oauth::KeyPolicy policy{.alg = *alg,
+                          .rotation_period = std::chrono::seconds(rotation / 1000),
+                          .retention = std::chrono::seconds(retention / 1000)};
+  oauth::KeyManager keys(**store, *master, SystemClock::Instance(), random, policy);
+  if (Status s = keys.EnsureKeys(); !s.ok()) return Fail(s);
+
+  log::Init(log_options);
+
+  http::Router router;
+  oauth::ServerMetadata metadata;
+  metadata.issuer = issuer;
+  metadata.id_token_signing_alg_values_supported = {std::string(crypto::JwsAlgName(*alg))};
+  metadata.response_types_supported = {"code"};
+  oauth::MountMetadata(router, metadata, keys);
+
+  store::Store& st = **store;
+  router.Add(http::Method::kGet, "/healthz", [](const http::Request&) {
+    http::Response r = http::Response::Text(200, "ok\n");
+    r.Set("Cache-Control", "no-store");
+    return r;
+  });
+  router.Add(http::Method::kGet, "/readyz", [&st, &keys](const http::Request& req) {
+    Status s = st.Ping();
+    if (!s.ok()) {
+      log::Warn("not ready: store unavailable", {{"request_id", req.request_id}, {"error", s.message()}});
+      return http::Response::Text(503, "store unavailable\n");
+    }
+    if (!keys.Current() || !keys.Current()->signing) return http::Response::Text(503, "no signing key\n");
+    http::Response r = http::Response::Text(200, "ready\n");
+    r.Set("Cache-Control", "no-store");
+    return r;
+  });
+  router.Add(http::Method::kGet, "/metrics", [&router](const http::Request&) {
+    http::Response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = router.metrics().Render();
+    r.Set("Cache-Control", "no-store");
+    return r;
+  });
+
+  http::Server server(server_options, router);
+  if (Status s = server.Listen(); !s.ok()) {
+    log::Shutdown();
+    return Fail(s);
+  }
+  const bool tls = !o.tls_cert.empty();
+  log::Info("gatehouse listening", {{"address", std::string_view(server_options.host)},
+                                    {"port", static_cast<std::int64_t>(server.port())},
+                                    {"issuer", std::string_view(issuer)},
+                                    {"threads", static_cast<std::int64_t>(server_options.threads)},
+                                    {"tls", tls},
+                                    {"signing_kid", keys.Current()->signing->kid()}});
+  {
+    // Picks up key rotations by the CLI or other nodes, rotates on schedule, prunes old keys.
+    Periodic maintenance(std::chrono::milliseconds(refresh), [&keys] {
+      if (Status s = keys.Maintain(); !s.ok()) log::Error("key maintenance failed", {{"error", s.message()}});
+    });
+    server.Run();
+  }
+  log::Info("gatehouse stopped");
+  log::Shutdown();
+  return 0;
+}
+
+}  // namespace gatehouse::app

@@ -1,0 +1,10 @@
+#include "common/clock.h"
+
+namespace gatehouse {
+
+SystemClock& SystemClock::Instance() {
+  static SystemClock clock;
+  return clock;
+}
+
+}  // namespace gatehouse

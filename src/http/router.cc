@@ -1,0 +1,77 @@
+#include "http/router.h"
+
+#include <exception>
+
+#include "common/log.h"
+
+namespace gatehouse::http {
+namespace {
+
+void AddHandler(std::vector<std::pair<Method, Handler>>& handlers, std::string& allow, Method method,
+                Handler handler) {
+  handlers.emplace_back(method, std::move(handler));
+  auto append = [&allow](std::string_view m) {
+    if (!allow.empty()) allow += ", ";
+    allow += m;
+  };
+  append(MethodName(method));
+  if (method == Method::kGet) append("HEAD");
+}
+
+}  // namespace
+
+Router::Entry& Router::EntryFor(std::string pattern) {
+  auto it = exact_.find(pattern);
+  if (it == exact_.end()) {
+    it = exact_.emplace(pattern, Entry{}).first;
+    it->second.metrics = metrics_.AddRoute(pattern);
+  }
+  return it->second;
+}
+
+void Router::Add(Method method, std::string path, Handler handler) {
+  Entry& e = EntryFor(std::move(path));
+  AddHandler(e.handlers, e.allow, method, std::move(handler));
+}
+
+void Router::AddPrefix(Method method, std::string prefix, Handler handler) {
+  auto& slot = prefix_entries_[prefix];
+  if (!slot) {
+    slot = std::make_unique<Entry>();
+    slot->metrics = metrics_.AddRoute(prefix + "*");
+    prefixes_.emplace_back(prefix, slot.get());
+  }
+  AddHandler(slot->handlers, slot->allow, method, std::move(handler));
+}
+
+Router::Outcome Router::Dispatch(const Request& request) const {
+  if (auto it = exact_.find(std::string_view(request.path)); it != exact_.end()) {
+    return Run(it->second, request);
+  }
+  for (const auto& [prefix, entry] : prefixes_) {
+    if (request.path.starts_with(prefix)) return Run(*entry, request);
+  }
+  return {Response::JsonError(404, "not_found", "no such endpoint"), metrics_.unmatched()};
+}
+
+Router::Outcome Router::Run(const Entry& entry, const Request& request) const {
+  const Method wanted = request.method == Method::kHead ? Method::kGet : request.method;
+  for (const auto& [method, handler] : entry.handlers) {
+    if (method != wanted) continue;
+    try {
+      return {handler(request), entry.metrics};
+    } catch (const std::exception& e) {
+      log::Error("handler threw", {{"request_id", request.request_id}, {"route", entry.metrics->route()},
+                                    {"error", std::string_view(e.what())}});
+    } catch (...) {
+      log::Error("handler threw", {{"request_id", request.request_id}, {"route", entry.metrics->route()}});
+    }
+    return {Response::JsonError(500, "server_error", "internal error; see the server log for the request id"),
+            entry.metrics};
+  }
+  Response r = Response::JsonError(405, "method_not_allowed", "method not allowed for this endpoint");
+  r.Set("Allow", entry.allow);
+  return {std::move(r), entry.metrics};
+}
+
+}  // namespace gatehouse::http

@@ -1,0 +1,63 @@
+// Router: maps (method, path) to a handler. Each module mounts its own routes
+// (`void Mount(http::Router&)`), so the routes of a module are listed in one place.
+//
+// Matching is exact on the normalized path (see Request::path), or by prefix for routes added
+// with AddPrefix (for paths that carry an id, e.g. /sso/saml/metadata/{connection}). A path
+// that matches with another method answers 405 with an Allow header; no match answers 404.
+// GET routes also answer HEAD (the transport drops the body).
+//
+// Thread safety: routes are added before serving starts; Dispatch is then const and may run on
+// any number of threads at once.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "http/metrics.h"
+#include "http/request.h"
+
+namespace gatehouse::http {
+
+using Handler = std::function<Response(const Request&)>;
+
+class Router {
+ public:
+  void Add(Method method, std::string path, Handler handler);
+  // Matches any path that starts with `prefix` (which should end in '/'). Exact routes win.
+  void AddPrefix(Method method, std::string prefix, Handler handler);
+
+  struct Outcome {
+    Response response;
+    RouteMetrics* metrics;  // where to record this request; never null
+  };
+  // Finds the handler and runs it. A handler that throws is answered 500 (and logged with the
+  // request id); exceptions never reach the transport.
+  Outcome Dispatch(const Request& request) const;
+
+  // Counters are atomics, so recording through a const Router is safe.
+  Metrics& metrics() const { return metrics_; }
+
+ private:
+  struct Entry {
+    std::vector<std::pair<Method, Handler>> handlers;
+    RouteMetrics* metrics = nullptr;
+    std::string allow;  // "GET, HEAD"
+  };
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  Entry& EntryFor(std::string pattern);
+  Outcome Run(const Entry& entry, const Request& request) const;
+
+  std::unordered_map<std::string, Entry, StringHash, std::equal_to<>> exact_;
+  std::vector<std::pair<std::string, Entry*>> prefixes_;
+  std::unordered_map<std::string, std::unique_ptr<Entry>> prefix_entries_;
+  mutable Metrics metrics_;
+};
+
+}  // namespace gatehouse::http

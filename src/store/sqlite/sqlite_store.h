@@ -1,0 +1,81 @@
+// SqliteStore: the embedded Store backend, one SQLite file in WAL mode.
+//
+// Concurrency. The store keeps a small pool of connections (up to kMaxConnections for a file,
+// exactly one for an in-memory database, since each ":memory:" connection would be a separate
+// database); a call takes one connection, uses it alone and gives it back. Every write runs in a
+// `BEGIN IMMEDIATE` transaction, which takes SQLite's write lock up front, so read-modify-write
+// calls (UpdateClient, RotateSigningKeys) are serialised against every other writer, in this
+// process or another one. Within the process, writers also queue on a mutex rather than in
+// SQLite's sleep-and-poll busy handler, which keeps them fair. A writer that waits longer than
+// OpenOptions::busy_timeout_ms for the lock gets kUnavailable.
+//
+// Durability. journal_mode=WAL with synchronous=NORMAL: a committed transaction survives a crash
+// of the process; a power loss or OS crash may lose the last few commits, but never corrupts the
+// database.
+//
+// Errors. SQLite exceptions never leave this class: a unique or primary key violation becomes
+// kAlreadyExists, SQLITE_BUSY/LOCKED and I/O failures kUnavailable, SQLITE_CORRUPT/NOTADB
+// kDataLoss; the driver's message goes into Status::message().
+//
+// Open it through store::OpenStore("sqlite:PATH") (store/open.cc) rather than directly.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/store.h"
+
+namespace gatehouse::store::sqlite {
+
+class ConnectionPool;
+
+class SqliteStore final : public Store {
+ public:
+  static constexpr int kMaxConnections = 8;
+  // The path that means "a new private in-memory database".
+  static constexpr std::string_view kMemoryPath = ":memory:";
+
+  // Opens (creating it when options.create_if_missing allows) the database at `path`, or a new
+  // in-memory database for kMemoryPath, and applies pending migrations. kNotFound when the file
+  // is missing and may not be created; kDataLoss when it is not a SQLite database or its schema
+  // is newer than this binary; kUnavailable when it cannot be opened or stays locked.
+  static Result<std::unique_ptr<SqliteStore>> Open(std::string_view path, const OpenOptions& options);
+
+  ~SqliteStore() override;
+
+  Status CreateClient(const Client& client) override;
+  Result<Client> GetClient(std::string_view id) override;
+  Result<std::vector<Client>> ListClients() override;
+  Status DeleteClient(std::string_view id) override;
+  // `update` runs once, inside the write transaction, while this process's writer lock and
+  // SQLite's write lock are held: it must not call back into the store (a write from it would
+  // wait for the lock and fail with kUnavailable).
+  Result<Client> UpdateClient(std::string_view id,
+                              const std::function<Result<Client>(Client)>& update) override;
+
+  Result<std::vector<SigningKeyRecord>> ListSigningKeys() override;
+  Status InsertSigningKey(const SigningKeyRecord& key) override;
+  Status RotateSigningKeys(std::string_view alg, std::string_view expected_active_kid,
+                           std::string_view expected_next_kid, const SigningKeyRecord& new_next,
+                           UnixSeconds now, UnixSeconds retired_expires_at) override;
+  Result<int> DeleteExpiredSigningKeys(UnixSeconds now) override;
+
+  Result<std::string> GetSetting(std::string_view key) override;
+  Status PutSetting(std::string_view key, std::string_view value) override;
+  Result<bool> PutSettingIfAbsent(std::string_view key, std::string_view value) override;
+
+  Result<int> SchemaVersion() override;
+  // PRAGMA integrity_check, then PRAGMA foreign_key_check; kDataLoss with the report.
+  Status CheckIntegrity() override;
+  // Reads schema_migrations; any failure is kUnavailable.
+  Status Ping() override;
+
+ private:
+  explicit SqliteStore(std::unique_ptr<ConnectionPool> pool);
+
+  std::unique_ptr<ConnectionPool> pool_;
+};
+
+}  // namespace gatehouse::store::sqlite
