@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -25,6 +26,7 @@ struct State {
 };
 
 std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
+std::atomic<bool> g_json{true};
 State& S() {
   static State* s = new State();  // never destroyed: logging may happen during static teardown
   return *s;
@@ -59,17 +61,32 @@ std::string_view LevelName(Level l) {
   return "info";
 }
 
+// The access log formats a timestamp per request; the date and time of day are formatted once
+// per second per thread and only the milliseconds per line.
 void AppendTime(std::string& out) {
+  thread_local std::time_t cached_second = -1;
+  thread_local char cached[64];
   auto now = std::chrono::system_clock::now();
   auto secs = std::chrono::time_point_cast<std::chrono::seconds>(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - secs).count();
+  int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(now - secs).count());
   std::time_t t = std::chrono::system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  out += buf;
+  if (t != cached_second) {
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_second = t;
+  }
+  out += cached;
+  char frac[6] = {'.', static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
+                  static_cast<char>('0' + ms % 10), 'Z', '\0'};
+  out += frac;
+}
+
+void AppendInt(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
 }
 
 void AppendValue(std::string& out, const Value& v, bool json) {
@@ -77,11 +94,19 @@ void AppendValue(std::string& out, const Value& v, bool json) {
     if (json) AppendJsonString(out, *s);
     else out += *s;
   } else if (auto* i = std::get_if<std::int64_t>(&v)) {
-    out += std::to_string(*i);
+    AppendInt(out, *i);
   } else if (auto* d = std::get_if<double>(&v)) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", *d);
-    out += buf;
+    // Three decimals, without printf's locale and float machinery (this runs per request).
+    double x = *d;
+    if (x < 0) {
+      out += '-';
+      x = -x;
+    }
+    auto thousandths = static_cast<std::int64_t>(x * 1000.0 + 0.5);
+    AppendInt(out, thousandths / 1000);
+    char frac[4] = {'.', static_cast<char>('0' + thousandths / 100 % 10), static_cast<char>('0' + thousandths / 10 % 10),
+                    static_cast<char>('0' + thousandths % 10)};
+    out.append(frac, 4);
   } else {
     out += std::get<bool>(v) ? "true" : "false";
   }
@@ -107,6 +132,7 @@ void Init(const Options& options) {
   std::unique_lock lock(s.mu);
   s.options = options;
   g_level = static_cast<int>(options.level);
+  g_json = options.format == Format::kJson;
   if (s.writer.joinable()) return;
   s.stop = false;
   s.writer = std::thread([&s] {
@@ -138,11 +164,7 @@ bool Enabled(Level level) { return static_cast<int>(level) >= g_level.load(std::
 void Write(Level level, std::string_view message, std::initializer_list<Field> fields) {
   if (!Enabled(level) || level == Level::kOff) return;
   State& s = S();
-  bool json;
-  {
-    std::lock_guard lock(s.mu);
-    json = s.options.format == Format::kJson;
-  }
+  const bool json = g_json.load(std::memory_order_relaxed);
   std::string line;
   line.reserve(160);
   if (json) {
@@ -183,8 +205,20 @@ void Write(Level level, std::string_view message, std::initializer_list<Field> f
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  bool utf8_ok = IsValidUtf8(s);
-  for (unsigned char c : s) {
+  bool utf8_checked = false, utf8_ok = true;
+  std::size_t run = 0;  // start of the pending run of bytes that need no escaping
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7F) {
+      if (c < 0x80) continue;
+      if (!utf8_checked) {
+        utf8_ok = IsValidUtf8(s);
+        utf8_checked = true;
+      }
+      if (utf8_ok) continue;
+    }
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -192,17 +226,16 @@ void AppendJsonString(std::string& out, std::string_view s) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20 || c == 0x7F) {
+        if (c >= 0x80) {
+          out += "\\ufffd";
+        } else {
           out += "\\u00";
           out += kHex[c >> 4];
           out += kHex[c & 15];
-        } else if (c >= 0x80 && !utf8_ok) {
-          out += "\\ufffd";
-        } else {
-          out += static_cast<char>(c);
         }
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
 }
 

@@ -5,6 +5,7 @@
 // valid only during the handler call. Handlers copy what they keep.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,6 +45,9 @@ struct Response {
   int status = 200;
   std::string content_type;  // empty: no body expected
   std::string body;
+  // When set, sent instead of `body`: lets a handler answer with a document it shares between
+  // requests (discovery, JWKS) without copying it per request.
+  std::shared_ptr<const std::string> shared_body;
   // Additional headers. Names and values must not contain CR, LF or NUL: the transport refuses
   // to send such a response (500) rather than allow header injection.
   std::vector<std::pair<std::string, std::string>> headers;
@@ -54,6 +58,8 @@ struct Response {
     headers.emplace_back(std::move(name), std::move(value));
     return *this;
   }
+
+  std::string_view Body() const { return shared_body ? std::string_view(*shared_body) : std::string_view(body); }
 
   static Response Json(int status, std::string body);
   static Response Text(int status, std::string body);

@@ -142,7 +142,7 @@ std::string Serialize(Loop& loop, const Response& r, std::string_view request_id
   }
   if (!no_body) {
     h += "Content-Length: ";
-    h += std::to_string(r.body.size());
+    h += std::to_string(r.Body().size());
     h += "\r\n";
   }
   h += "X-Request-Id: ";
@@ -156,7 +156,7 @@ std::string Serialize(Loop& loop, const Response& r, std::string_view request_id
   }
   if (!keep_alive) h += "Connection: close\r\n";
   h += "\r\n";
-  body_out = (head_only || no_body) ? std::string_view() : std::string_view(r.body);
+  body_out = (head_only || no_body) ? std::string_view() : r.Body();
   return h;
 }
 

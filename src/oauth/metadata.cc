@@ -14,8 +14,9 @@ boost::json::array ToArray(const std::vector<std::string>& v) {
 // Discovery documents and key sets are public and change rarely; letting clients and proxies
 // cache them for a few minutes is safe because a new signing key is published long before it
 // signs (see keys.h). CORS is open so browser-based clients can fetch them.
-http::Response PublicJson(std::string body) {
-  http::Response r = http::Response::Json(200, std::move(body));
+http::Response PublicJson(std::shared_ptr<const std::string> body) {
+  http::Response r = http::Response::Json(200, {});
+  r.shared_body = std::move(body);
   r.Set("Cache-Control", "public, max-age=300");
   r.Set("Access-Control-Allow-Origin", "*");
   return r;
@@ -55,12 +56,13 @@ std::string ServerMetadata::ToJson() const {
 
 void MountMetadata(http::Router& router, const ServerMetadata& metadata, const KeyManager& keys) {
   auto doc = std::make_shared<const std::string>(metadata.ToJson());
-  auto serve_doc = [doc](const http::Request&) { return PublicJson(*doc); };
+  auto serve_doc = [doc](const http::Request&) { return PublicJson(doc); };
   router.Add(http::Method::kGet, "/.well-known/openid-configuration", serve_doc);
   router.Add(http::Method::kGet, "/.well-known/oauth-authorization-server", serve_doc);
   router.Add(http::Method::kGet, "/keys", [&keys](const http::Request&) {
     auto snap = keys.Current();
-    return PublicJson(snap->jwks_json);
+    // Shares the snapshot's JWKS text: the snapshot stays alive until the response is written.
+    return PublicJson(std::shared_ptr<const std::string>(snap, &snap->jwks_json));
   });
 }
 
