@@ -109,7 +109,9 @@ TEST_F(KeyManagerTest, TwoManagersOnOneStoreRotateOnce) {
   ASSERT_TRUE(b.Refresh().ok());
   EXPECT_EQ(b.Current()->signing->kid(), *r1);
   int active = 0;
-  for (const auto& k : *a.List()) active += k.state == "active";
+  auto list = a.List();
+  ASSERT_TRUE(list.ok());
+  for (const auto& k : *list) active += k.state == "active";
   EXPECT_EQ(active, 1);
 }
 
