@@ -1,0 +1,114 @@
+#include "store/sqlite/connection_pool.h"
+
+#include <sqlite3.h>
+
+namespace gatehouse::store::sqlite {
+
+// `context` says what the store was doing ("create client skc_x"); the driver's message follows.
+Status StatusFromSqlite(const SQLite::Exception& e, std::string_view context) {
+  const int primary = e.getErrorCode() & 0xff;
+  const int extended = e.getExtendedErrorCode();
+  std::string message = "sqlite: " + std::string(context) + ": " + e.what();
+  switch (primary) {
+    case SQLITE_CONSTRAINT:
+      if (extended == SQLITE_CONSTRAINT_PRIMARYKEY || extended == SQLITE_CONSTRAINT_UNIQUE) {
+        return AlreadyExistsError(std::move(message));
+      }
+      // NOT NULL, CHECK, foreign key: the caller handed over a value the schema rejects.
+      return InvalidArgumentError(std::move(message));
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return UnavailableError(std::move(message));
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return DataLossError(std::move(message));
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_PROTOCOL:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_NOLFS:
+    case SQLITE_AUTH:
+      return UnavailableError(std::move(message));
+    case SQLITE_FULL:
+    case SQLITE_NOMEM:
+      return ResourceExhaustedError(std::move(message));
+    default:
+      // SQLITE_ERROR (a bad statement), SQLiteCpp's own errors (code -1), misuse: a bug here.
+      return InternalError(std::move(message));
+  }
+}
+
+Result<Lease> ConnectionPool::Acquire() {
+  std::unique_lock lock(mu_);
+  if (!cv_.wait_for(lock, wait_timeout(),
+                    [this] { return !idle_.empty() || open_ < config_.max_connections; })) {
+    return UnavailableError("sqlite: all " + std::to_string(config_.max_connections) + " connections to " +
+                            config_.path + " stayed busy");
+  }
+  if (!idle_.empty()) {
+    auto db = std::move(idle_.back());
+    idle_.pop_back();
+    return Lease(this, std::move(db));
+  }
+  ++open_;
+  lock.unlock();
+  Result<std::unique_ptr<SQLite::Database>> db = OpenConnection();
+  if (!db.ok()) {
+    lock.lock();
+    --open_;
+    cv_.notify_one();
+    return db.error();
+  }
+  return Lease(this, std::move(db).value());
+}
+
+void ConnectionPool::Release(std::unique_ptr<SQLite::Database> db) {
+  // A call that threw mid-transaction has had it rolled back by SQLite::Transaction; make
+  // sure, and drop the connection if it is still inside one (never the only connection to an
+  // in-memory database: that would drop the database).
+  if (sqlite3_get_autocommit(db->getHandle()) == 0) {
+    db->tryExec("ROLLBACK");
+    if (sqlite3_get_autocommit(db->getHandle()) == 0 && !config_.memory) db.reset();
+  }
+  std::lock_guard lock(mu_);
+  if (db) {
+    idle_.push_back(std::move(db));
+  } else {
+    --open_;
+  }
+  cv_.notify_one();
+}
+
+Result<std::unique_ptr<SQLite::Database>> ConnectionPool::OpenConnection() {
+  int flags = SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX;  // one thread at a time per connection
+  if (config_.create || config_.memory) flags |= SQLite::OPEN_CREATE;
+  try {
+    auto db = std::make_unique<SQLite::Database>(config_.path, flags, config_.busy_timeout_ms);
+    // Opening is lazy: read the schema now so that a file that is not a database fails here,
+    // with a clear message, rather than in the first real query.
+    try {
+      SQLite::Statement probe(*db, "SELECT count(*) FROM sqlite_schema");
+      probe.executeStep();
+    } catch (const SQLite::Exception& e) {
+      if ((e.getErrorCode() & 0xff) == SQLITE_NOTADB) {
+        return DataLossError("sqlite: store file " + config_.path +
+                             " is not a SQLite database: " + e.what());
+      }
+      throw;
+    }
+    db->exec("PRAGMA foreign_keys = ON");
+    // In WAL mode NORMAL syncs only at checkpoints: a process crash loses nothing, a power
+    // loss may lose the last commits, and neither corrupts the file.
+    if (!config_.memory) db->exec("PRAGMA synchronous = NORMAL");
+    return db;
+  } catch (const SQLite::Exception& e) {
+    return StatusFromSqlite(e, "open " + config_.path);
+  }
+}
+
+Lease::~Lease() {
+  if (db_) pool_->Release(std::move(db_));
+}
+
+}  // namespace gatehouse::store::sqlite

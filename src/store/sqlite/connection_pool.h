@@ -1,0 +1,171 @@
+// The SQLite backend's plumbing: a pool of connections, this process's writer lock, the
+// exception-to-Status mapping and the read/write transaction helpers every SqliteStore method
+// runs through. Internal to src/store/sqlite.
+#pragma once
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace gatehouse::store::sqlite {
+
+// Maps a SQLite/SQLiteCpp exception to a Status (see sqlite_store.h for the mapping).
+// `context` says what the store was doing ("create client skc_x"); the driver's message follows.
+Status StatusFromSqlite(const SQLite::Exception& e, std::string_view context);
+
+// ---- Connection pool ------------------------------------------------------------------------
+
+// This process's writer lock: a mutex with a timed lock. (std::timed_mutex would do, but its
+// try_lock_for is invisible to GCC 12's ThreadSanitizer, which then reports every unlock.)
+class WriterLock {
+ public:
+  bool TryLockFor(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_for(lock, timeout, [this] { return !held_; })) return false;
+    held_ = true;
+    return true;
+  }
+  void Unlock() {
+    {
+      std::lock_guard lock(mu_);
+      held_ = false;
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool held_ = false;  // guarded by mu_
+};
+
+// Holds a WriterLock until destroyed, if TryLockFor succeeded.
+class WriterGuard {
+ public:
+  WriterGuard(WriterLock& lock, std::chrono::milliseconds timeout)
+      : lock_(lock.TryLockFor(timeout) ? &lock : nullptr) {}
+  ~WriterGuard() {
+    if (lock_ != nullptr) lock_->Unlock();
+  }
+  WriterGuard(const WriterGuard&) = delete;
+  WriterGuard& operator=(const WriterGuard&) = delete;
+
+  bool locked() const { return lock_ != nullptr; }
+
+ private:
+  WriterLock* lock_;
+};
+
+struct PoolConfig {
+  std::string path;  // a file path, or ":memory:"
+  bool memory = false;
+  bool create = false;
+  int busy_timeout_ms = 0;
+  int max_connections = 1;
+};
+
+class ConnectionPool;
+
+// A connection taken from the pool for the length of one Store call; returned on destruction.
+class Lease {
+ public:
+  Lease(ConnectionPool* pool, std::unique_ptr<SQLite::Database> db) : pool_(pool), db_(std::move(db)) {}
+  Lease(Lease&& other) noexcept : pool_(other.pool_), db_(std::move(other.db_)) {}
+  Lease& operator=(Lease&&) = delete;
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  ~Lease();
+
+  SQLite::Database& db() { return *db_; }
+
+ private:
+  ConnectionPool* pool_;
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+class ConnectionPool {
+ public:
+  explicit ConnectionPool(PoolConfig config) : config_(std::move(config)) {}
+
+  const PoolConfig& config() const { return config_; }
+
+  // How long a call waits for a free connection or for this process's writer mutex. A
+  // busy_timeout of 0 still allows a short wait, so that threads of one process queue rather
+  // than fail at once.
+  std::chrono::milliseconds wait_timeout() const {
+    return std::chrono::milliseconds(std::max(config_.busy_timeout_ms, 1000));
+  }
+
+  // Serialises this process's writers (see sqlite_store.h).
+  WriterLock& writer_lock() { return writer_lock_; }
+
+  // Takes an idle connection or opens a new one (up to max_connections), waiting up to
+  // wait_timeout() for one to come back; kUnavailable after that.
+  Result<Lease> Acquire();
+  // Returns a connection (called by ~Lease).
+  void Release(std::unique_ptr<SQLite::Database> db);
+
+ private:
+  Result<std::unique_ptr<SQLite::Database>> OpenConnection();
+
+  const PoolConfig config_;
+  WriterLock writer_lock_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<SQLite::Database>> idle_;  // guarded by mu_
+  int open_ = 0;                                         // guarded by mu_; idle + leased
+};
+
+// ---- Transactions ---------------------------------------------------------------------------
+
+// Runs fn(db) on a pooled connection, outside an explicit transaction: for reads where each
+// statement stands alone (SQLite runs each statement on one consistent snapshot; a client and
+// its URIs are read by one join for this reason).
+template <typename Fn>
+auto RunRead(ConnectionPool& pool, std::string_view what, Fn&& fn)
+    -> decltype(fn(std::declval<SQLite::Database&>())) {
+  Result<Lease> lease = pool.Acquire();
+  if (!lease.ok()) return lease.error();
+  try {
+    return fn(lease->db());
+  } catch (const SQLite::Exception& e) {
+    return StatusFromSqlite(e, what);
+  }
+}
+
+// Runs fn(db) in a BEGIN IMMEDIATE transaction, committed when fn returns OK and rolled back
+// otherwise. IMMEDIATE takes the database's write lock before the first read, so what fn reads
+// cannot change before it writes, whichever process the other writer is in.
+template <typename Fn>
+auto RunWrite(ConnectionPool& pool, std::string_view what, Fn&& fn)
+    -> decltype(fn(std::declval<SQLite::Database&>())) {
+  // The writer lock first, then a connection: writers waiting their turn hold no connection,
+  // so readers are not starved of them.
+  const WriterGuard writer(pool.writer_lock(), pool.wait_timeout());
+  if (!writer.locked()) {
+    return UnavailableError("sqlite: " + std::string(what) +
+                            ": another writer in this process held the lock for over " +
+                            std::to_string(pool.wait_timeout().count()) + " ms");
+  }
+  Result<Lease> lease = pool.Acquire();
+  if (!lease.ok()) return lease.error();
+  try {
+    SQLite::Transaction txn(lease->db(), SQLite::TransactionBehavior::IMMEDIATE);
+    auto result = fn(lease->db());
+    if (result.ok()) txn.commit();
+    return result;
+  } catch (const SQLite::Exception& e) {
+    return StatusFromSqlite(e, what);
+  }
+}
+
+}  // namespace gatehouse::store::sqlite
