@@ -3,7 +3,7 @@
 # in one run, with the same wrk settings, on the same machine. Prints both figures and their
 # ratio; writes everything to bench/out/<UTC timestamp>/.
 #
-#   bench/run.sh                      discovery and JWKS (RS256), 2 repetitions
+#   bench/run.sh                      discovery, JWKS and authorize (RS256), 2 repetitions
 #   ENDPOINTS="jwks" REPS=1 DUR=10 bench/run.sh
 #
 # Settings (environment): DUR (20 s timed), WARM (5 s warm-up), CONN (50), THREADS (wrk, 2),
@@ -13,7 +13,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PEER_SRC="${PEER_SRC:-$ROOT/../shared/bench/peer}"
 PEER_DIR="${PEER_DIR:-$ROOT/bench/peer-install}"
 DUR="${DUR:-20}"; WARM="${WARM:-5}"; CONN="${CONN:-50}"; THREADS="${THREADS:-2}"; REPS="${REPS:-2}"
-ENDPOINTS="${ENDPOINTS:-discovery jwks}"
+ENDPOINTS="${ENDPOINTS:-discovery jwks authorize}"
 OUT="${OUT:-$ROOT/bench/out/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$OUT"
 log() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$OUT/run.log" >&2; }
@@ -48,7 +48,9 @@ wait_http "$PEER/.well-known/openid-configuration"
 
 DATA="$OUT/gh-data"
 GH_PORT=$(free_port)
-"$GH" init --data "$DATA" --issuer "http://127.0.0.1:$GH_PORT" > "$OUT/gh-init.json" 2>/dev/null
+"$GH" init --data "$DATA" --issuer "http://127.0.0.1:$GH_PORT" --redirect-uri "http://127.0.0.1:9999/cb" \
+  > "$OUT/gh-init.json" 2>/dev/null
+GH_CLIENT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["client_id"])' "$OUT/gh-init.json")
 GH_THREADS_FLAG=(); [ -n "${GH_THREADS:-}" ] && GH_THREADS_FLAG=(--threads "$GH_THREADS")
 "$GH" serve --data "$DATA" --listen "127.0.0.1:$GH_PORT" "${GH_THREADS_FLAG[@]}" 2> "$OUT/gatehouse.log" &
 GH_PID=$!; PIDS+=("$GH_PID")
@@ -67,8 +69,12 @@ GH_RSS_IDLE=$(rss "$GH_PID"); PEER_RSS_IDLE=$(rss "$PEER_PID")
 } > "$OUT/versions.txt"
 cat "$OUT/versions.txt" >&2
 
+# The same valid authorization request for both (the peer answers 303 to its login page, Gatehouse
+# 302 to its hosted page); each creates a login transaction.
+AUTH_QS="response_type=code&redirect_uri=http%3A%2F%2F127.0.0.1%3A9999%2Fcb&scope=openid+profile+email&state=xyz"
 path_of() { # server endpoint
   case "$2" in
+    authorize) if [ "$1" = peer ]; then echo "/auth?client_id=bench&$AUTH_QS"; else echo "/oauth/authorize?client_id=$GH_CLIENT&$AUTH_QS"; fi ;;
     discovery) echo "/.well-known/openid-configuration" ;;
     jwks) if [ "$1" = peer ]; then echo "/jwks"; else echo "/keys"; fi ;;
   esac

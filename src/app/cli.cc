@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
+#include "app/org_commands.h"
 
 namespace gatehouse::app {
 namespace {
@@ -128,6 +129,78 @@ int RunCli(int argc, char** argv) {
   keys_rotate_cmd->add_option("--key-retention", keys_rotate.key_retention, "How long the retired key stays published")
       ->envname(Env("key-retention"))->capture_default_str();
 
+  // org
+  auto* org_cmd = app.add_subcommand("org", "Manage organizations (tenants); their domains and SSO connections belong to them");
+  org_cmd->require_subcommand(1);
+  OrgCreateOptions org_create;
+  CommonOptions org_o;
+  std::string org_id;
+  auto* org_create_cmd = org_cmd->add_subcommand("create", "Create an organization; prints it with its id (org_...)");
+  AddCommon(org_create_cmd, org_create.common);
+  org_create_cmd->add_option("--name", org_create.name, "Display name (1 to 200 characters)")->required();
+  auto* external_id_opt =
+      org_create_cmd->add_option("--external-id", org_create.external_id, "Your own id for it (unique; printable ASCII)");
+  auto* org_list_cmd = org_cmd->add_subcommand("list", "List organizations");
+  AddCommon(org_list_cmd, org_o);
+  auto* org_get_cmd = org_cmd->add_subcommand("get", "Show one organization with its domains and connections");
+  AddCommon(org_get_cmd, org_o);
+  org_get_cmd->add_option("ORG_ID", org_id)->required();
+  auto* org_delete_cmd = org_cmd->add_subcommand("delete", "Delete an organization with its domains and connections");
+  AddCommon(org_delete_cmd, org_o);
+  org_delete_cmd->add_option("ORG_ID", org_id)->required();
+
+  // domain
+  auto* domain_cmd = app.add_subcommand("domain", "Domains an organization owns (home-realm discovery by email domain)");
+  domain_cmd->require_subcommand(1);
+  CommonOptions domain_o;
+  std::string domain_org_id, domain_name, domain_id;
+  auto* domain_add_cmd = domain_cmd->add_subcommand(
+      "add", "Claim a domain for an organization (lowercased; IDNs in punycode; one organization per domain)");
+  AddCommon(domain_add_cmd, domain_o);
+  domain_add_cmd->add_option("ORG_ID", domain_org_id)->required();
+  domain_add_cmd->add_option("DOMAIN", domain_name)->required();
+  auto* domain_list_cmd = domain_cmd->add_subcommand("list", "List the domains of an organization");
+  AddCommon(domain_list_cmd, domain_o);
+  domain_list_cmd->add_option("ORG_ID", domain_org_id)->required();
+  auto* domain_remove_cmd = domain_cmd->add_subcommand("remove", "Release a domain");
+  AddCommon(domain_remove_cmd, domain_o);
+  domain_remove_cmd->add_option("DOMAIN_ID", domain_id)->required();
+
+  // connection
+  auto* conn_cmd = app.add_subcommand(
+      "connection", "Ways to sign in: enterprise SSO (oidc, saml) of an organization, social (oauth) and passwordless "
+                    "for the whole environment");
+  conn_cmd->require_subcommand(1);
+  ConnectionCreateOptions conn_create;
+  auto* conn_create_cmd = conn_cmd->add_subcommand("create", "Create a connection (enabled unless --disabled)");
+  AddCommon(conn_create_cmd, conn_create.common);
+  conn_create_cmd->add_option("--type", conn_create.type, "oidc, saml, oauth (social) or passwordless")->required();
+  conn_create_cmd->add_option("--org", conn_create.org_id, "Owning organization (required for oidc and saml only)");
+  conn_create_cmd->add_option("--provider", conn_create.provider,
+                              "oidc/saml: custom (default), okta, entra_id, google_workspace, onelogin, jumpcloud, "
+                              "ping, auth0; oauth: google, microsoft, github, gitlab, linkedin, salesforce; "
+                              "passwordless: email");
+  conn_create_cmd->add_option("--name", conn_create.name, "Button text on the login page");
+  conn_create_cmd->add_flag("--disabled", conn_create.disabled, "Create it disabled");
+  ConnectionListOptions conn_list;
+  auto* conn_list_cmd = conn_cmd->add_subcommand("list", "List connections (all, one organization's, or the environment's)");
+  AddCommon(conn_list_cmd, conn_list.common);
+  auto* conn_list_org = conn_list_cmd->add_option("--org", conn_list.org_id, "Only this organization's");
+  auto* conn_list_env =
+      conn_list_cmd->add_flag("--environment", conn_list.environment, "Only the environment-wide ones (social, passwordless)");
+  conn_list_org->excludes(conn_list_env);
+  CommonOptions conn_o;
+  std::string connection_id;
+  auto* conn_enable_cmd = conn_cmd->add_subcommand("enable", "Enable a connection");
+  AddCommon(conn_enable_cmd, conn_o);
+  conn_enable_cmd->add_option("CONN_ID", connection_id)->required();
+  auto* conn_disable_cmd = conn_cmd->add_subcommand("disable", "Disable a connection (kept, not offered at login)");
+  AddCommon(conn_disable_cmd, conn_o);
+  conn_disable_cmd->add_option("CONN_ID", connection_id)->required();
+  auto* conn_delete_cmd = conn_cmd->add_subcommand("delete", "Delete a connection");
+  AddCommon(conn_delete_cmd, conn_o);
+  conn_delete_cmd->add_option("CONN_ID", connection_id)->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -152,6 +225,19 @@ int RunCli(int argc, char** argv) {
   }
   if (keys_list_cmd->parsed()) return RunKeysList(keys_list);
   if (keys_rotate_cmd->parsed()) return RunKeysRotate(keys_rotate);
+  org_create.has_external_id = external_id_opt->count() > 0;
+  if (org_create_cmd->parsed()) return RunOrgCreate(org_create);
+  if (org_list_cmd->parsed()) return RunOrgList(org_o);
+  if (org_get_cmd->parsed()) return RunOrgGet(org_o, org_id);
+  if (org_delete_cmd->parsed()) return RunOrgDelete(org_o, org_id);
+  if (domain_add_cmd->parsed()) return RunDomainAdd(domain_o, domain_org_id, domain_name);
+  if (domain_list_cmd->parsed()) return RunDomainList(domain_o, domain_org_id);
+  if (domain_remove_cmd->parsed()) return RunDomainRemove(domain_o, domain_id);
+  if (conn_create_cmd->parsed()) return RunConnectionCreate(conn_create);
+  if (conn_list_cmd->parsed()) return RunConnectionList(conn_list);
+  if (conn_enable_cmd->parsed()) return RunConnectionSetEnabled(conn_o, connection_id, true);
+  if (conn_disable_cmd->parsed()) return RunConnectionSetEnabled(conn_o, connection_id, false);
+  if (conn_delete_cmd->parsed()) return RunConnectionDelete(conn_o, connection_id);
   std::fprintf(stderr, "gatehouse: no command given (see gatehouse --help)\n");
   return 2;
 }

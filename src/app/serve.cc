@@ -11,8 +11,13 @@
 #include "crypto/random.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "crypto/aead.h"
+#include "login/hosted.h"
+#include "oauth/authorize.h"
 #include "oauth/keys.h"
 #include "oauth/metadata.h"
+#include "oauth/transaction.h"
+#include "web/render.h"
 
 namespace gatehouse::app {
 namespace {
@@ -131,7 +136,25 @@ int RunServe(const ServeOptions& o) {
   metadata.issuer = issuer;
   metadata.id_token_signing_alg_values_supported = {std::string(crypto::JwsAlgName(*alg))};
   metadata.response_types_supported = {"code"};
+  metadata.authorization_endpoint = "/oauth/authorize";
+  metadata.response_modes_supported = {"query", "form_post"};
+  metadata.scopes_supported.assign(std::begin(oauth::kSupportedScopes), std::end(oauth::kSupportedScopes));
+  metadata.code_challenge_methods_supported = {"S256"};
+  metadata.prompt_values_supported = {"none", "login", "consent", "select_account", "create"};
+  metadata.authorization_response_iss_parameter_supported = true;
   oauth::MountMetadata(router, metadata, keys);
+
+  oauth::TransactionSealer sealer(*master, SystemClock::Instance(), random);
+  oauth::AuthorizeDeps authorize_deps{**store, sealer, issuer};
+  oauth::MountAuthorize(router, authorize_deps);
+  login::LoginDeps login_deps{.store = **store,
+                              .sealer = sealer,
+                              .csrf_key = crypto::DeriveKey(*master, "gatehouse csrf v1"),
+                              .clock = SystemClock::Instance(),
+                              .random = random,
+                              .secure_cookies = issuer.starts_with("https://")};
+  login::MountLogin(router, login_deps);
+  web::MountStatic(router);
 
   store::Store& st = **store;
   router.Add(http::Method::kGet, "/healthz", [](const http::Request&) {

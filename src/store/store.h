@@ -66,6 +66,48 @@ struct SigningKeyRecord {
   bool operator==(const SigningKeyRecord&) const = default;
 };
 
+// An organization (a customer of the application: a tenant), Scalekit's `org_...`.
+struct Organization {
+  std::string id;            // "org_...", at most 32 characters (the SDKs validate it)
+  std::string display_name;  // 1..200 characters
+  std::string external_id;   // optional; unique when set
+  UnixSeconds created_at = 0;
+  UnixSeconds updated_at = 0;
+
+  bool operator==(const Organization&) const = default;
+};
+
+// A domain an organization owns (home-realm discovery: an email at this domain goes to the
+// organization's SSO). Unique across the environment.
+struct Domain {
+  std::string id;               // "dom_..."
+  std::string organization_id;  // owner
+  std::string domain;           // lowercase ASCII (punycode for IDNs), no trailing dot
+  UnixSeconds created_at = 0;
+
+  bool operator==(const Domain&) const = default;
+};
+
+enum class ConnectionType { kOidc = 1, kSaml = 2, kOAuth = 4, kPasswordless = 5 };  // Scalekit's numbers
+
+// A way to sign in: enterprise SSO (OIDC, SAML) belonging to an organization, or a social
+// (OAuth) or passwordless connection belonging to the whole environment (organization_id empty).
+struct Connection {
+  std::string id;               // "conn_..."
+  std::string organization_id;  // empty: environment-wide
+  ConnectionType type = ConnectionType::kOidc;
+  // "custom", "okta", "entra_id", ... for SSO; "google", "microsoft", "github", "gitlab",
+  // "linkedin", "salesforce" for social; "email" for passwordless.
+  std::string provider;
+  std::string display_name;     // button text on the hosted page; may be empty
+  bool enabled = false;
+  std::string settings_json;    // type-specific configuration, a JSON object ("{}" when none)
+  UnixSeconds created_at = 0;
+  UnixSeconds updated_at = 0;
+
+  bool operator==(const Connection&) const = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -113,6 +155,39 @@ class Store {
                                    UnixSeconds now, UnixSeconds retired_expires_at) = 0;
   // Deletes kRetired keys whose expires_at <= now. Returns how many were deleted.
   virtual Result<int> DeleteExpiredSigningKeys(UnixSeconds now) = 0;
+
+  // ---- Organizations, domains, connections --------------------------------------------------
+
+  // kAlreadyExists if the id, or a non-empty external_id, is taken.
+  virtual Status CreateOrganization(const Organization& org) = 0;
+  // kNotFound if absent.
+  virtual Result<Organization> GetOrganization(std::string_view id) = 0;
+  virtual Result<std::vector<Organization>> ListOrganizations() = 0;
+  // Deletes the organization with its domains and connections, atomically. kNotFound if absent.
+  virtual Status DeleteOrganization(std::string_view id) = 0;
+
+  // kNotFound if the organization is absent; kAlreadyExists if the domain is claimed by any
+  // organization (or the id is taken). The caller lowercases and validates the domain.
+  virtual Status CreateDomain(const Domain& domain) = 0;
+  virtual Result<std::vector<Domain>> ListDomains(std::string_view organization_id) = 0;
+  // The domain record for an exact (lowercase) domain name. kNotFound if unclaimed.
+  virtual Result<Domain> FindDomain(std::string_view domain) = 0;
+  // kNotFound if absent.
+  virtual Status DeleteDomain(std::string_view id) = 0;
+
+  // kNotFound if organization_id is set and absent; kAlreadyExists if the id is taken.
+  virtual Status CreateConnection(const Connection& connection) = 0;
+  // kNotFound if absent.
+  virtual Result<Connection> GetConnection(std::string_view id) = 0;
+  // The connections of one organization (organization_id non-empty) or the environment-wide
+  // ones (empty), enabled or not.
+  virtual Result<std::vector<Connection>> ListConnections(std::string_view organization_id) = 0;
+  // Every connection of every owner.
+  virtual Result<std::vector<Connection>> ListAllConnections() = 0;
+  // Sets `enabled` and updated_at. kNotFound if absent.
+  virtual Status SetConnectionEnabled(std::string_view id, bool enabled, UnixSeconds now) = 0;
+  // kNotFound if absent.
+  virtual Status DeleteConnection(std::string_view id) = 0;
 
   // ---- Settings ---------------------------------------------------------------------------
   // A small key/value table for deployment-wide settings (the issuer chosen at init ...).

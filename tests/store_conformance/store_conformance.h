@@ -7,6 +7,8 @@
 //       ::testing::Values(StoreFactory([] { return OpenStore("sqlite::memory:").value(); })));
 //
 // Each test calls the factory once (some twice) and may run many threads against one store.
+// The tests are split by area: store_conformance.cc (clients, signing keys, settings,
+// operations) and orgs_conformance.cc (organizations, domains, connections).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -24,6 +26,9 @@ namespace gatehouse::store {
 // Readable values in gtest failure messages.
 void PrintTo(const Client& client, std::ostream* os);
 void PrintTo(const SigningKeyRecord& key, std::ostream* os);
+void PrintTo(const Organization& org, std::ostream* os);
+void PrintTo(const Domain& domain, std::ostream* os);
+void PrintTo(const Connection& connection, std::ostream* os);
 
 }  // namespace gatehouse::store
 

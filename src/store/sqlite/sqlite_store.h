@@ -62,6 +62,27 @@ class SqliteStore final : public Store {
                            UnixSeconds now, UnixSeconds retired_expires_at) override;
   Result<int> DeleteExpiredSigningKeys(UnixSeconds now) override;
 
+  // Organizations, domains and connections live in sqlite_orgs.cc. An empty external_id or
+  // organization_id is stored as NULL. Existence checks (CreateDomain, CreateConnection) run in
+  // the same write transaction as the insert, and the foreign keys cascade, so a concurrent
+  // DeleteOrganization can never leave a domain or connection without its organization.
+  Status CreateOrganization(const Organization& org) override;
+  Result<Organization> GetOrganization(std::string_view id) override;
+  Result<std::vector<Organization>> ListOrganizations() override;
+  Status DeleteOrganization(std::string_view id) override;
+
+  Status CreateDomain(const Domain& domain) override;
+  Result<std::vector<Domain>> ListDomains(std::string_view organization_id) override;
+  Result<Domain> FindDomain(std::string_view domain) override;
+  Status DeleteDomain(std::string_view id) override;
+
+  Status CreateConnection(const Connection& connection) override;
+  Result<Connection> GetConnection(std::string_view id) override;
+  Result<std::vector<Connection>> ListConnections(std::string_view organization_id) override;
+  Result<std::vector<Connection>> ListAllConnections() override;
+  Status SetConnectionEnabled(std::string_view id, bool enabled, UnixSeconds now) override;
+  Status DeleteConnection(std::string_view id) override;
+
   Result<std::string> GetSetting(std::string_view key) override;
   Status PutSetting(std::string_view key, std::string_view value) override;
   Result<bool> PutSettingIfAbsent(std::string_view key, std::string_view value) override;

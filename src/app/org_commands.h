@@ -1,0 +1,67 @@
+// The org, domain and connection commands (cli.cc holds their flags). Like the client commands
+// they work on the store directly, with or without a running server, print one JSON document on
+// stdout and fail with one "gatehouse: ..." line on stderr and exit code 1.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "app/commands.h"
+#include "common/status.h"
+
+namespace gatehouse::app {
+
+// ---- Organizations ----
+
+struct OrgCreateOptions {
+  CommonOptions common;
+  std::string name;         // display name, 1..200 characters, no control characters
+  std::string external_id;  // 1..255 printable ASCII characters, unique among organizations
+  bool has_external_id = false;  // --external-id was given (so "" is an error, not "none")
+};
+int RunOrgCreate(const OrgCreateOptions& options);
+int RunOrgList(const CommonOptions& options);
+// The organization with its domains and connections.
+int RunOrgGet(const CommonOptions& options, const std::string& org_id);
+// Deletes the organization with its domains and connections.
+int RunOrgDelete(const CommonOptions& options, const std::string& org_id);
+
+// ---- Domains ----
+
+int RunDomainAdd(const CommonOptions& options, const std::string& org_id, const std::string& domain);
+int RunDomainList(const CommonOptions& options, const std::string& org_id);
+int RunDomainRemove(const CommonOptions& options, const std::string& domain_id);
+
+// The form a domain is stored and matched in: ASCII letters lowercased and one trailing dot
+// dropped; then it must be a host name: two or more labels of 1..63 letters, digits and '-'
+// (not first or last), 253 characters at most, the last label not all digits (so not an IPv4
+// address). Internationalised names must be given in punycode ("xn--..."). Syntax only: public
+// suffixes and consumer mail domains are not refused here.
+Result<std::string> NormalizeDomain(std::string_view domain);
+
+// ---- Connections ----
+
+struct ConnectionCreateOptions {
+  CommonOptions common;
+  std::string type;      // oidc | saml | oauth | passwordless
+  std::string org_id;    // required for oidc/saml, refused for oauth/passwordless
+  std::string provider;  // see RunConnectionCreate
+  std::string name;      // button text; may be empty
+  bool disabled = false;
+};
+// oidc, saml: --org required; provider custom (default), okta, entra_id, google_workspace,
+//             onelogin, jumpcloud, ping or auth0.
+// oauth:      environment-wide; provider google, microsoft, github, gitlab, linkedin or salesforce.
+// passwordless: environment-wide; provider email (the default).
+int RunConnectionCreate(const ConnectionCreateOptions& options);
+
+struct ConnectionListOptions {
+  CommonOptions common;
+  std::string org_id;        // only this organization's
+  bool environment = false;  // only the environment-wide ones
+};
+int RunConnectionList(const ConnectionListOptions& options);
+int RunConnectionSetEnabled(const CommonOptions& options, const std::string& connection_id, bool enabled);
+int RunConnectionDelete(const CommonOptions& options, const std::string& connection_id);
+
+}  // namespace gatehouse::app
