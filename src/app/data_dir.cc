@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -37,6 +38,10 @@ Status CreateDataDir(const std::string& data_dir) {
     if (!S_ISDIR(st.st_mode)) return InvalidArgumentError(data_dir + " exists and is not a directory");
     return Status::Ok();
   }
+  // Parents are created as `mkdir -p` would; the data directory itself is private (0700).
+  std::error_code ec;
+  const auto parent = std::filesystem::path(data_dir).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   if (::mkdir(data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return InvalidArgumentError("cannot create data directory " + data_dir + ": " + std::strerror(errno));
   }

@@ -145,7 +145,8 @@ int RunServe(const ServeOptions& o) {
   oauth::MountMetadata(router, metadata, keys);
 
   oauth::TransactionSealer sealer(*master, SystemClock::Instance(), random);
-  oauth::AuthorizeDeps authorize_deps{**store, sealer, issuer};
+  oauth::ClientCache clients(**store, SystemClock::Instance(), std::chrono::milliseconds(2000));
+  oauth::AuthorizeDeps authorize_deps{**store, clients, sealer, issuer};
   oauth::MountAuthorize(router, authorize_deps);
   login::LoginDeps login_deps{.store = **store,
                               .sealer = sealer,

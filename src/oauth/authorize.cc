@@ -185,7 +185,7 @@ http::Response HandleAuthorize(const AuthorizeDeps& deps, const http::Request& r
     return ErrorPage(req, p.values.contains("redirect_uri") ? "The redirect_uri parameter is repeated or malformed."
                                                             : "The sign-in request has no redirect_uri.");
   }
-  auto client = deps.store.GetClient(p.Get("client_id"));
+  auto client = deps.clients.Get(p.Get("client_id"));
   if (!client.ok()) {
     if (client.error().code() != StatusCode::kNotFound) {
       log::Error("authorize: client lookup failed", {{"request_id", req.request_id}, {"error", client.error().message()}});
@@ -194,14 +194,14 @@ http::Response HandleAuthorize(const AuthorizeDeps& deps, const http::Request& r
     return ErrorPage(req, "The application (client_id) is not registered with this server.");
   }
   const std::string_view redirect_uri = p.Get("redirect_uri");
-  const auto& registered = client->redirect_uris;
+  const auto& registered = (*client)->redirect_uris;
   if (std::find(registered.begin(), registered.end(), redirect_uri) == registered.end()) {
     return ErrorPage(req, "The redirect_uri is not registered for this application.");
   }
 
   // Step 2: everything else is answered at the client's redirect URI.
   LoginTransaction tx;
-  tx.client_id = client->id;
+  tx.client_id = (*client)->id;
   tx.redirect_uri = std::string(redirect_uri);
   const bool state_clean = p.Clean("state");
   if (state_clean) tx.state = std::string(p.Get("state"));

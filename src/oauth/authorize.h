@@ -16,6 +16,7 @@
 
 #include "http/request.h"
 #include "http/router.h"
+#include "oauth/client_cache.h"
 #include "oauth/transaction.h"
 #include "store/store.h"
 
@@ -26,6 +27,7 @@ inline constexpr std::string_view kSupportedScopes[] = {"openid", "profile", "em
 
 struct AuthorizeDeps {
   store::Store& store;
+  ClientCache& clients;
   const TransactionSealer& sealer;
   std::string issuer;  // for `iss` in error responses (RFC 9207)
 };

@@ -20,7 +20,8 @@ class AuthorizeHandlerTest : public ::testing::Test {
     req.path = "/oauth/authorize";
     req.query = query;
     req.request_id = "rid";
-    AuthorizeDeps deps{*store_, sealer_, "https://auth.example.com"};
+    ClientCache clients(*store_, clock_, std::chrono::milliseconds(0));
+    AuthorizeDeps deps{*store_, clients, sealer_, "https://auth.example.com"};
     return HandleAuthorize(deps, req);
   }
   static std::string Location(const http::Response& r) {

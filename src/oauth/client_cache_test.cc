@@ -1,0 +1,42 @@
+#include "oauth/client_cache.h"
+
+#include <gtest/gtest.h>
+
+namespace gatehouse::oauth {
+namespace {
+
+TEST(ClientCacheTest, ServesFromMemoryUntilTtlThenRereads) {
+  auto store = std::move(store::OpenStore("sqlite::memory:", {.create_if_missing = true})).value();
+  ASSERT_TRUE(store->CreateClient({.id = "skc_a", .name = "A", .secret_hash = "sha256:x",
+                                   .redirect_uris = {"https://a.example.com/cb"}, .created_at = 1, .updated_at = 1})
+                  .ok());
+  FakeClock clock;
+  ClientCache cache(*store, clock, std::chrono::milliseconds(2000));
+  auto first = cache.Get("skc_a");
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(store->UpdateClient("skc_a", [](store::Client c) -> Result<store::Client> {
+                     c.redirect_uris.clear();
+                     return c;
+                   }).ok());
+  clock.Advance(std::chrono::milliseconds(1999));
+  EXPECT_EQ((*cache.Get("skc_a"))->redirect_uris.size(), 1u);  // still the cached copy
+  clock.Advance(std::chrono::milliseconds(1));
+  EXPECT_TRUE((*cache.Get("skc_a"))->redirect_uris.empty());  // re-read after the TTL
+  ASSERT_TRUE(store->DeleteClient("skc_a").ok());
+  clock.Advance(std::chrono::milliseconds(2000));
+  EXPECT_EQ(cache.Get("skc_a").error().code(), StatusCode::kNotFound);
+}
+
+TEST(ClientCacheTest, UnknownIdsAreNotCached) {
+  auto store = std::move(store::OpenStore("sqlite::memory:", {.create_if_missing = true})).value();
+  FakeClock clock;
+  ClientCache cache(*store, clock, std::chrono::milliseconds(2000));
+  EXPECT_FALSE(cache.Get("skc_late").ok());
+  ASSERT_TRUE(store->CreateClient({.id = "skc_late", .name = "L", .secret_hash = "sha256:x", .created_at = 1,
+                                   .updated_at = 1})
+                  .ok());
+  EXPECT_TRUE(cache.Get("skc_late").ok());
+}
+
+}  // namespace
+}  // namespace gatehouse::oauth
