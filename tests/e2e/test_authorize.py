@@ -232,6 +232,36 @@ class AuthorizeTest(GatehouseTestCase):
         self.assertEqual(self.server.get("/healthz")[0], 200)
 
 
+class TransactionTest(GatehouseTestCase):
+    def start_login(self, server, client_id):
+        q = urllib.parse.urlencode({"response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT,
+                                    "scope": "openid email", "state": "keep-me"})
+        try:
+            OPENER.open(server.base + "/oauth/authorize?" + q, timeout=10)
+        except urllib.error.HTTPError as e:
+            self.assertEqual(e.code, 302)
+            return e.headers["Location"]
+        self.fail("no redirect")
+
+    def test_transaction_survives_a_restart_and_resists_tampering(self):
+        client_id = self.init("--redirect-uri", REDIRECT)["client_id"]
+        with Server(self.data) as first:
+            loc = self.start_login(first, client_id)
+        self.assertTrue(loc.startswith("/login?tx="))
+        with Server(self.data) as second:  # a new process: nothing of the login was in memory
+            status, _, body = second.get(loc)
+            self.assertEqual(status, 200)
+            self.assertIn(b"My application", body)
+            token = loc[len("/login?tx="):]
+            flipped = token[:20] + ("A" if token[20] != "A" else "B") + token[21:]
+            self.assertEqual(second.get("/login?tx=" + flipped)[0], 400)
+        # Another deployment (another master key) cannot open it.
+        other = self.tmp + "/other"
+        run_cli("init", "--data", other, "--issuer", self.issuer)
+        with Server(other) as foreign:
+            self.assertEqual(foreign.get(loc)[0], 400)
+
+
 class DiscoveryAdvertisesAuthorizeTest(GatehouseTestCase):
     def test_metadata(self):
         self.init()
