@@ -168,4 +168,22 @@ auto RunWrite(ConnectionPool& pool, std::string_view what, Fn&& fn)
   }
 }
 
+// ---- Column and parameter helpers, shared by the SqliteStore files -------------------------
+
+// Copies a column's bytes exactly (TEXT or BLOB; NULL or empty gives "").
+inline std::string ColumnBytes(const SQLite::Column& column) {
+  const int size = column.getBytes();
+  if (size <= 0) return {};
+  return std::string(static_cast<const char*>(column.getBlob()), static_cast<std::size_t>(size));
+}
+
+inline void BindText(SQLite::Statement& stmt, int index, std::string_view value) {
+  stmt.bind(index, std::string(value));
+}
+
+// A zero-length blob, not NULL, for an empty string: data() is never null.
+inline void BindBlob(SQLite::Statement& stmt, int index, const std::string& value) {
+  stmt.bind(index, static_cast<const void*>(value.data()), static_cast<int>(value.size()));
+}
+
 }  // namespace gatehouse::store::sqlite

@@ -14,17 +14,6 @@ namespace gatehouse::store::sqlite {
 
 namespace {
 
-// Copies a column's bytes exactly (NULL or empty gives "").
-std::string ColumnBytes(const SQLite::Column& column) {
-  const int size = column.getBytes();
-  if (size <= 0) return {};
-  return std::string(static_cast<const char*>(column.getBlob()), static_cast<std::size_t>(size));
-}
-
-void BindText(SQLite::Statement& stmt, int index, std::string_view value) {
-  stmt.bind(index, std::string(value));
-}
-
 // The optional text columns (external_id, organization_id): "" is stored as NULL, so that a
 // unique index ignores unset values and `IS NULL` finds the environment-wide connections.
 void BindOptionalText(SQLite::Statement& stmt, int index, std::string_view value) {

@@ -24,22 +24,6 @@ namespace gatehouse::store::sqlite {
 
 namespace {
 
-// Copies a column's bytes exactly (TEXT or BLOB; NULL or empty gives "").
-std::string ColumnBytes(const SQLite::Column& column) {
-  const int size = column.getBytes();
-  if (size <= 0) return {};
-  return std::string(static_cast<const char*>(column.getBlob()), static_cast<std::size_t>(size));
-}
-
-void BindText(SQLite::Statement& stmt, int index, std::string_view value) {
-  stmt.bind(index, std::string(value));
-}
-
-// A zero-length blob, not NULL, for an empty string: data() is never null.
-void BindBlob(SQLite::Statement& stmt, int index, const std::string& value) {
-  stmt.bind(index, static_cast<const void*>(value.data()), static_cast<int>(value.size()));
-}
-
 // ---- Clients --------------------------------------------------------------------------------
 
 constexpr int kRedirectUri = 0;
