@@ -14,6 +14,7 @@
 #include "common/encoding.h"
 #include "common/ids.h"
 #include "crypto/random.h"
+#include "oauth/routing.h"
 #include "store/store.h"
 
 namespace gatehouse::app {
@@ -28,8 +29,7 @@ constexpr std::size_t kMaxLabelLength = 63;
 // and Scalekit's `provider` parameter name them.
 constexpr std::array<std::string_view, 8> kSsoProviders = {
     "custom", "okta", "entra_id", "google_workspace", "onelogin", "jumpcloud", "ping", "auth0"};
-constexpr std::array<std::string_view, 6> kSocialProviders = {"google",   "microsoft", "github",
-                                                              "gitlab",   "linkedin",  "salesforce"};
+using oauth::kSocialProviders;
 constexpr std::string_view kPasswordlessProvider = "email";
 
 template <std::size_t N>

@@ -12,8 +12,6 @@
 namespace gatehouse::oauth {
 namespace {
 
-constexpr std::string_view kSocialProviders[] = {"google", "microsoft", "github", "gitlab", "linkedin", "salesforce"};
-
 // An error found after the redirect URI was validated: sent back to the client.
 struct RedirectError {
   std::string code;

@@ -9,9 +9,6 @@
 namespace gatehouse::oauth {
 namespace {
 
-constexpr std::array<std::string_view, 6> kSocialProviders = {"google",   "microsoft", "github",
-                                                              "gitlab",   "linkedin",  "salesforce"};
-
 bool IsSso(const store::Connection& c) {
   return c.type == store::ConnectionType::kOidc || c.type == store::ConnectionType::kSaml;
 }
@@ -94,7 +91,7 @@ Result<RouteDecision> Route(store::Store& store, const RouteInput& in) {
   }
   // 3. provider
   if (!in.provider.empty()) {
-    if (std::find(kSocialProviders.begin(), kSocialProviders.end(), in.provider) == kSocialProviders.end()) {
+    if (std::find(std::begin(kSocialProviders), std::end(kSocialProviders), in.provider) == std::end(kSocialProviders)) {
       return Error("invalid_request", "unknown provider");
     }
     ASSIGN_OR_RETURN(auto env, store.ListConnections(""));

@@ -9,6 +9,7 @@
 // hosted page.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,10 @@
 #include "store/store.h"
 
 namespace gatehouse::oauth {
+
+// The social (OAuth 2.0) providers a `provider` parameter and a social connection may name.
+inline constexpr std::array<std::string_view, 6> kSocialProviders = {"google",   "microsoft", "github",
+                                                                     "gitlab",   "linkedin",  "salesforce"};
 
 struct RouteInput {
   std::string organization_id;
