@@ -231,6 +231,44 @@ class AuthorizeTest(GatehouseTestCase):
         self.assertIn(resp[9:12], (b"431", b"414", b"400"))
         self.assertEqual(self.server.get("/healthz")[0], 200)
 
+    # Each known parameter, one at a time, over the issue's edge cases: never a 5xx, never
+    # reflected markup, and a redirect only to the registered URI or the hosted page.
+    PARAMS = ["response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "prompt", "max_age",
+              "organization_id", "connection_id", "login_hint", "domain_hint", "domain", "provider",
+              "code_challenge", "code_challenge_method", "response_mode"]
+    EDGES = {
+        "empty": "",
+        "64k": "a" * 65536,
+        "4k": "b" * 4096,
+        "control": "x\x01y\x7f",
+        "newline": "x\r\nLocation: https://evil.example.com/",
+        "html": '<script>alert(1)</script>"\'><img src=x onerror=alert(1)>',
+        "javascript": "javascript:alert(document.cookie)",
+        "unicode": "\u00e9\u202e\ufeff",
+    }
+    RAW_EDGES = {"bad escape": "%zz%", "invalid utf8": "%ff%c0%af", "lone percent": "%"}
+
+    def check(self, query, label):
+        status, headers, body = self.authorize(raw=query)
+        self.assertIn(status, (200, 302, 400, 414, 431), label)
+        self.assertNotIn(b"<script>alert(1)", body, label)
+        self.assertNotIn(b"<img src=x", body, label)
+        if status == 302:
+            loc = headers["location"]
+            self.assertTrue(loc.startswith(REDIRECT + "?") or loc.startswith("/login"), (label, loc))
+
+    def test_each_parameter_over_each_edge_case(self):
+        for name in self.PARAMS:
+            for edge, value in self.EDGES.items():
+                params = self.base()
+                params[name] = value
+                self.check(urllib.parse.urlencode(params, quote_via=urllib.parse.quote), f"{name}={edge}")
+            for edge, raw in self.RAW_EDGES.items():
+                params = self.base()
+                params.pop(name, None)
+                self.check(urllib.parse.urlencode(params) + f"&{name}={raw}", f"{name}={edge}")
+        self.assertEqual(self.server.get("/healthz")[0], 200)
+
 
 class TransactionTest(GatehouseTestCase):
     def start_login(self, server, client_id):
@@ -260,6 +298,22 @@ class TransactionTest(GatehouseTestCase):
         run_cli("init", "--data", other, "--issuer", self.issuer)
         with Server(other) as foreign:
             self.assertEqual(foreign.get(loc)[0], 400)
+
+
+class TwoNodesTest(GatehouseTestCase):
+    def test_a_login_started_on_one_node_continues_on_another(self):
+        client_id = self.init("--redirect-uri", REDIRECT)["client_id"]
+        with Server(self.data) as a, Server(self.data) as b:
+            q = urllib.parse.urlencode({"response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT,
+                                        "scope": "openid", "login_hint": "ann@example.com"})
+            try:
+                OPENER.open(a.base + "/oauth/authorize?" + q, timeout=10)
+                self.fail("no redirect")
+            except urllib.error.HTTPError as e:
+                loc = e.headers["Location"]
+            status, _, body = b.get(loc)
+            self.assertEqual(status, 200)
+            self.assertIn(b'value="ann@example.com"', body)
 
 
 class DiscoveryAdvertisesAuthorizeTest(GatehouseTestCase):
