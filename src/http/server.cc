@@ -147,13 +147,16 @@ std::string Serialize(Loop& loop, const Response& r, std::string_view request_id
   }
   h += "X-Request-Id: ";
   h += request_id;
-  h += "\r\nX-Content-Type-Options: nosniff\r\n";
+  h += "\r\n";
+  bool nosniff = false;
   for (const auto& [name, value] : r.headers) {
+    nosniff = nosniff || name == "X-Content-Type-Options";
     h += name;
     h += ": ";
     h += value;
     h += "\r\n";
   }
+  if (!nosniff) h += "X-Content-Type-Options: nosniff\r\n";
   if (!keep_alive) h += "Connection: close\r\n";
   h += "\r\n";
   body_out = (head_only || no_body) ? std::string_view() : r.Body();

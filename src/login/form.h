@@ -13,7 +13,6 @@
 namespace gatehouse::login {
 
 // Limits on every input (the transport already caps a body at 64 KiB).
-inline constexpr std::size_t kMaxTxToken = 8 * 1024;
 inline constexpr std::size_t kMaxEmail = 254;  // RFC 5321 §4.5.3.1.3 (path) less the brackets
 inline constexpr std::size_t kMaxName = 200;
 inline constexpr std::size_t kMaxConnectionId = 80;

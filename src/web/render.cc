@@ -124,11 +124,10 @@ std::string Render(std::string_view name, const Data& data) {
   return out;
 }
 
-http::Response Page(int status, std::string html) {
+http::Response Page(int status, std::string html, std::string_view form_action) {
   http::Response r = http::Response::Html(status, std::move(html));
-  r.Set("Content-Security-Policy",
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'");
+  r.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action " +
+                                       std::string(form_action) + "; frame-ancestors 'none'; base-uri 'none'");
   r.Set("X-Frame-Options", "DENY");
   r.Set("Referrer-Policy", "no-referrer");
   r.Set("Cache-Control", "no-store");

@@ -41,7 +41,9 @@ std::string Render(std::string_view name, const Data& data);
 //     form-action 'self'; frame-ancestors 'none'; base-uri 'none'
 //   X-Frame-Options: DENY, Referrer-Policy: no-referrer, Cache-Control: no-store,
 //   Pragma: no-cache, Cross-Origin-Opener-Policy: same-origin
-http::Response Page(int status, std::string html);
+// `form_action` is the CSP form-action source list: 'self' for the hosted pages' own forms, the
+// client's origin for the form_post response page.
+http::Response Page(int status, std::string html, std::string_view form_action = "'self'");
 
 // The static assets of the hosted pages (CSS), served at /login/static/<file>.
 void MountStatic(http::Router& router);
