@@ -74,6 +74,36 @@ int RunCli(int argc, char** argv) {
       ->envname(Env("request-timeout"))->capture_default_str();
   serve_cmd->add_option("--idle-timeout", serve.idle_timeout, "Time a kept-alive connection may stay idle")
       ->envname(Env("idle-timeout"))->capture_default_str();
+  serve_cmd->add_option("--smtp", serve.smtp,
+                        "Mail server for sign-in emails: smtp://HOST:PORT (STARTTLS), smtps://HOST:PORT, or 'log' to "
+                        "print them to the console (development only). Unset: no email sign-in")
+      ->envname(Env("smtp"));
+  serve_cmd->add_option("--smtp-from", serve.smtp_from, "Sender of sign-in emails: addr or 'Name <addr>'")
+      ->envname(Env("smtp-from"))->capture_default_str();
+  serve_cmd->add_option("--smtp-username", serve.smtp_username, "SMTP AUTH user name")->envname(Env("smtp-username"));
+  serve_cmd->add_option("--smtp-password", serve.smtp_password,
+                        "SMTP AUTH password (prefer the environment variable: arguments are visible to other users)")
+      ->envname(Env("smtp-password"));
+  serve_cmd->add_option("--smtp-starttls", serve.smtp_starttls,
+                        "auto (required except on loopback), always or never")
+      ->envname(Env("smtp-starttls"))->capture_default_str();
+  serve_cmd->add_option("--smtp-ca-file", serve.smtp_ca_file, "PEM CA bundle for the mail server's certificate")
+      ->envname(Env("smtp-ca-file"));
+  serve_cmd->add_option("--passwordless-type", serve.passwordless_type,
+                        "What sign-in emails hold: LINK_OTP (a link and a code), OTP (a code) or LINK (a link)")
+      ->envname(Env("passwordless-type"))->capture_default_str();
+  serve_cmd->add_option("--session-idle-timeout", serve.session_idle_timeout,
+                        "A browser session ends after this long unused")
+      ->envname(Env("session-idle-timeout"))->capture_default_str();
+  serve_cmd->add_option("--session-lifetime", serve.session_lifetime, "A browser session ends this long after sign-in")
+      ->envname(Env("session-lifetime"))->capture_default_str();
+  serve_cmd->add_option("--rate-limit-email", serve.rate_limit_email, "Sign-in emails to one address per 15 minutes")
+      ->envname(Env("rate-limit-email"))->capture_default_str();
+  serve_cmd->add_option("--rate-limit-ip", serve.rate_limit_ip, "Sign-in emails requested from one IP per 15 minutes")
+      ->envname(Env("rate-limit-ip"))->capture_default_str();
+  serve_cmd->add_option("--rate-limit-verify-ip", serve.rate_limit_verify_ip,
+                        "Code and link checks from one IP per 5 minutes")
+      ->envname(Env("rate-limit-verify-ip"))->capture_default_str();
 
   // client
   auto* client_cmd = app.add_subcommand("client", "Manage application clients (works with or without a running server)");
@@ -140,6 +170,15 @@ int RunCli(int argc, char** argv) {
   org_create_cmd->add_option("--name", org_create.name, "Display name (1 to 200 characters)")->required();
   auto* external_id_opt =
       org_create_cmd->add_option("--external-id", org_create.external_id, "Your own id for it (unique; printable ASCII)");
+  auto* user_cmd = app.add_subcommand("user", "Users (created when they first sign in)");
+  user_cmd->require_subcommand(1);
+  CommonOptions user_o;
+  std::string user_id;
+  auto* user_list_cmd = user_cmd->add_subcommand("list", "List users");
+  AddCommon(user_list_cmd, user_o);
+  auto* user_get_cmd = user_cmd->add_subcommand("get", "Show one user (by id or email) with its organizations");
+  AddCommon(user_get_cmd, user_o);
+  user_get_cmd->add_option("USER", user_id, "usr_... or an email address")->required();
   auto* org_list_cmd = org_cmd->add_subcommand("list", "List organizations");
   AddCommon(org_list_cmd, org_o);
   auto* org_get_cmd = org_cmd->add_subcommand("get", "Show one organization with its domains and connections");
@@ -228,6 +267,8 @@ int RunCli(int argc, char** argv) {
   org_create.has_external_id = external_id_opt->count() > 0;
   if (org_create_cmd->parsed()) return RunOrgCreate(org_create);
   if (org_list_cmd->parsed()) return RunOrgList(org_o);
+  if (user_list_cmd->parsed()) return RunUserList(user_o);
+  if (user_get_cmd->parsed()) return RunUserGet(user_o, user_id);
   if (org_get_cmd->parsed()) return RunOrgGet(org_o, org_id);
   if (org_delete_cmd->parsed()) return RunOrgDelete(org_o, org_id);
   if (domain_add_cmd->parsed()) return RunDomainAdd(domain_o, domain_org_id, domain_name);

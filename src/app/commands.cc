@@ -50,8 +50,7 @@ Status ValidateUris(const std::vector<std::string>& uris) {
 }
 
 Result<std::unique_ptr<store::Store>> OpenExisting(const CommonOptions& o) {
-  if (o.store_uri.empty()) RETURN_IF_ERROR(RequireDataDir(o.data_dir));
-  return OpenDataStore(o.data_dir, o.store_uri, /*create=*/false);
+  return OpenExistingStore(o.data_dir, o.store_uri);
 }
 
 // Creates a client and returns its JSON with the one-time plaintext secret.

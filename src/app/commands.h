@@ -41,6 +41,19 @@ struct ServeOptions {
   int max_connections = 10000;
   std::string request_timeout = "10s";
   std::string idle_timeout = "60s";
+  // Email (passwordless sign-in).
+  std::string smtp;  // smtp://HOST:PORT, smtps://HOST:PORT, "log" (print to stdout), or empty: no email
+  std::string smtp_from = "Gatehouse <no-reply@localhost>";
+  std::string smtp_username;
+  std::string smtp_password;
+  std::string smtp_starttls = "auto";
+  std::string smtp_ca_file;
+  std::string passwordless_type = "LINK_OTP";
+  std::string session_idle_timeout = "24h";
+  std::string session_lifetime = "7d";
+  int rate_limit_email = 5;
+  int rate_limit_ip = 30;
+  int rate_limit_verify_ip = 30;
 };
 int RunServe(const ServeOptions& options);
 

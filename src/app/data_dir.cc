@@ -110,4 +110,9 @@ Result<std::unique_ptr<store::Store>> OpenDataStore(const std::string& data_dir,
   }
 }
 
+Result<std::unique_ptr<store::Store>> OpenExistingStore(const std::string& data_dir, const std::string& store_uri) {
+  if (store_uri.empty()) RETURN_IF_ERROR(RequireDataDir(data_dir));
+  return OpenDataStore(data_dir, store_uri, /*create=*/false);
+}
+
 }  // namespace gatehouse::app

@@ -34,4 +34,8 @@ Result<std::string> LoadMasterKey(const std::string& data_dir, bool create, Rand
 Result<std::unique_ptr<store::Store>> OpenDataStore(const std::string& data_dir, const std::string& store_uri,
                                                     bool create);
 
+// The store of an existing deployment: OpenDataStore without creating anything, after
+// RequireDataDir when the store lives in DIR.
+Result<std::unique_ptr<store::Store>> OpenExistingStore(const std::string& data_dir, const std::string& store_uri);
+
 }  // namespace gatehouse::app

@@ -45,8 +45,7 @@ std::string JoinList(const std::array<std::string_view, N>& list) {
 }
 
 Result<std::unique_ptr<store::Store>> OpenExisting(const CommonOptions& o) {
-  if (o.store_uri.empty()) RETURN_IF_ERROR(RequireDataDir(o.data_dir));
-  return OpenDataStore(o.data_dir, o.store_uri, /*create=*/false);
+  return OpenExistingStore(o.data_dir, o.store_uri);
 }
 
 // ---- Validation -----------------------------------------------------------------------------

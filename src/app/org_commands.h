@@ -26,6 +26,12 @@ int RunOrgGet(const CommonOptions& options, const std::string& org_id);
 // Deletes the organization with its domains and connections.
 int RunOrgDelete(const CommonOptions& options, const std::string& org_id);
 
+// ---- Users (user_commands.cc) ----
+
+int RunUserList(const CommonOptions& options);
+// One user, by id (usr_...) or email address, with the organizations it belongs to.
+int RunUserGet(const CommonOptions& options, const std::string& id_or_email);
+
 // ---- Domains ----
 
 int RunDomainAdd(const CommonOptions& options, const std::string& org_id, const std::string& domain);

@@ -1,12 +1,15 @@
 // `gatehouse serve`: wires the store, keys and routes together and runs the HTTP server.
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 
 #include "app/commands.h"
 #include "app/data_dir.h"
 #include "app/output.h"
+#include "common/ids.h"
 #include "common/log.h"
+#include "connectors/mail/mailer.h"
 #include "common/url.h"
 #include "crypto/random.h"
 #include "http/router.h"
@@ -43,6 +46,57 @@ Status ValidateIssuer(const std::string& issuer) {
   if (!url.ok()) return InvalidArgumentError("issuer " + issuer + ": " + url.error().message());
   if (issuer.back() == '/') return InvalidArgumentError("issuer must not end with '/'");
   if (!url->query.empty()) return InvalidArgumentError("issuer must not have a query");
+  return Status::Ok();
+}
+
+// The transport of sign-in emails, or null when --smtp is unset.
+Result<std::unique_ptr<connectors::mail::Mailer>> MakeMailer(const ServeOptions& o, Clock& clock, Random& random) {
+  namespace mail = connectors::mail;
+  if (o.smtp.empty()) return std::unique_ptr<mail::Mailer>();
+  if (o.smtp == "log") {
+    return mail::NewLogMailer([](std::string_view text) {
+      static std::mutex mu;
+      std::lock_guard lock(mu);
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      std::fflush(stdout);
+    });
+  }
+  mail::SmtpOptions options;
+  options.url = o.smtp;
+  options.from = o.smtp_from;
+  options.username = o.smtp_username;
+  options.password = o.smtp_password;
+  options.ca_file = o.smtp_ca_file;
+  if (o.smtp_starttls == "auto") options.starttls = mail::SmtpOptions::StartTls::kAuto;
+  else if (o.smtp_starttls == "always") options.starttls = mail::SmtpOptions::StartTls::kAlways;
+  else if (o.smtp_starttls == "never") options.starttls = mail::SmtpOptions::StartTls::kNever;
+  else return InvalidArgumentError("--smtp-starttls must be auto, always or never");
+  auto smtp = mail::NewSmtpMailer(options, clock, random);
+  if (!smtp.ok()) return InvalidArgumentError("--smtp: " + smtp.error().message());
+  return mail::NewRetryingMailer(std::move(smtp).value(), mail::RetryPolicy{},
+                                 [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); });
+}
+
+// Email sign-in needs an environment-wide passwordless connection (its id is amr[0] of the
+// tokens). A store that has none at all gets one, enabled; one that an operator disabled stays
+// disabled.
+Status EnsurePasswordlessConnection(store::Store& store, Random& random) {
+  ASSIGN_OR_RETURN(auto connections, store.ListConnections(""));
+  for (const auto& c : connections) {
+    if (c.type == store::ConnectionType::kPasswordless) return Status::Ok();
+  }
+  const UnixSeconds now = SystemClock::Instance().NowSeconds();
+  store::Connection c{.id = NewId(random, id_prefix::kConnection),
+                      .organization_id = {},
+                      .type = store::ConnectionType::kPasswordless,
+                      .provider = "email",
+                      .display_name = "Email",
+                      .enabled = true,
+                      .settings_json = "{}",
+                      .created_at = now,
+                      .updated_at = now};
+  RETURN_IF_ERROR(store.CreateConnection(c));
+  log::Info("passwordless connection created", {{"connection_id", std::string_view(c.id)}});
   return Status::Ok();
 }
 
@@ -106,6 +160,26 @@ int RunServe(const ServeOptions& o) {
   auto alg = crypto::ParseJwsAlg(o.signing_alg);
   if (!alg) return Fail("--signing-alg must be RS256 or ES256");
 
+  login::PasswordlessPolicy passwordless;
+  if (o.passwordless_type == "LINK_OTP") passwordless.otp = passwordless.link = true;
+  else if (o.passwordless_type == "OTP") passwordless.link = false;
+  else if (o.passwordless_type == "LINK") passwordless.otp = false;
+  else return Fail("--passwordless-type must be LINK_OTP, OTP or LINK");
+  login::SessionPolicy sessions;
+  const std::int64_t session_idle = ParseDurationMs(o.session_idle_timeout);
+  const std::int64_t session_life = ParseDurationMs(o.session_lifetime);
+  if (session_idle < 1000) return Fail("--session-idle-timeout must be a duration of at least 1s (e.g. 24h)");
+  if (session_life < 1000) return Fail("--session-lifetime must be a duration of at least 1s (e.g. 7d)");
+  sessions.idle_timeout = session_idle / 1000;
+  sessions.lifetime = session_life / 1000;
+  login::RateLimitPolicy limits;
+  if (o.rate_limit_email < 1 || o.rate_limit_ip < 1 || o.rate_limit_verify_ip < 1) {
+    return Fail("--rate-limit-email, --rate-limit-ip and --rate-limit-verify-ip must be at least 1");
+  }
+  limits.sends_per_email = o.rate_limit_email;
+  limits.sends_per_ip = o.rate_limit_ip;
+  limits.verifies_per_ip = o.rate_limit_verify_ip;
+
   if (o.common.store_uri.empty()) {
     if (Status s = RequireDataDir(o.common.data_dir); !s.ok()) return Fail(s);
   }
@@ -129,7 +203,12 @@ int RunServe(const ServeOptions& o) {
   oauth::KeyManager keys(**store, *master, SystemClock::Instance(), random, policy);
   if (Status s = keys.EnsureKeys(); !s.ok()) return Fail(s);
 
+  auto mailer = MakeMailer(o, SystemClock::Instance(), random);
+  if (!mailer.ok()) return Fail(mailer.error());
+  if (Status s = EnsurePasswordlessConnection(**store, random); !s.ok()) return Fail(s);
+
   log::Init(log_options);
+  if (o.smtp == "log") log::Warn("--smtp log prints sign-in codes and links to the console: development only");
 
   http::Router router;
   oauth::ServerMetadata metadata;
@@ -146,14 +225,20 @@ int RunServe(const ServeOptions& o) {
 
   oauth::TransactionSealer sealer(*master, SystemClock::Instance(), random);
   oauth::ClientCache clients(**store, SystemClock::Instance(), std::chrono::milliseconds(2000));
-  oauth::AuthorizeDeps authorize_deps{**store, clients, sealer, issuer};
-  oauth::MountAuthorize(router, authorize_deps);
   login::LoginDeps login_deps{.store = **store,
                               .sealer = sealer,
                               .csrf_key = crypto::DeriveKey(*master, "gatehouse csrf v1"),
                               .clock = SystemClock::Instance(),
                               .random = random,
-                              .secure_cookies = issuer.starts_with("https://")};
+                              .secure_cookies = issuer.starts_with("https://"),
+                              .issuer = issuer,
+                              .mailer = mailer->get(),
+                              .passwordless_key = crypto::DeriveKey(*master, "gatehouse passwordless v1"),
+                              .passwordless = passwordless,
+                              .limits = limits,
+                              .sessions = sessions};
+  oauth::AuthorizeDeps authorize_deps{**store, clients, sealer, issuer, login::MakeResume(login_deps)};
+  oauth::MountAuthorize(router, authorize_deps);
   login::MountLogin(router, login_deps);
   web::MountStatic(router);
 
@@ -198,6 +283,11 @@ int RunServe(const ServeOptions& o) {
     // Picks up key rotations by the CLI or other nodes, rotates on schedule, prunes old keys.
     Periodic maintenance(std::chrono::milliseconds(refresh), [&keys] {
       if (Status s = keys.Maintain(); !s.ok()) log::Error("key maintenance failed", {{"error", s.message()}});
+    });
+    // Ended sessions, used or expired codes and challenges, past rate-limit windows.
+    Periodic expiry(std::chrono::seconds(60), [&st] {
+      auto n = st.DeleteExpired(SystemClock::Instance().NowSeconds());
+      if (!n.ok()) log::Error("expiry failed", {{"error", n.error().message()}});
     });
     server.Run();
   }

@@ -39,6 +39,27 @@ std::string_view Request::Header(std::string_view name) const {
   return {};
 }
 
+std::vector<std::string_view> Request::Cookies(std::string_view name) const {
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+  };
+  std::vector<std::string_view> out;
+  for (const auto& h : headers) {
+    if (!EqualsIgnoreCase(h.name, "cookie")) continue;
+    std::string_view rest = h.value;
+    while (!rest.empty()) {
+      const std::size_t semi = rest.find(';');
+      const std::string_view pair = trim(rest.substr(0, semi));
+      rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+      const std::size_t eq = pair.find('=');
+      if (eq != std::string_view::npos && trim(pair.substr(0, eq)) == name) out.push_back(trim(pair.substr(eq + 1)));
+    }
+  }
+  return out;
+}
+
 int Request::HeaderCount(std::string_view name) const {
   int n = 0;
   for (const auto& h : headers) n += EqualsIgnoreCase(h.name, name) ? 1 : 0;

@@ -39,6 +39,9 @@ struct Request {
   std::string_view Header(std::string_view name) const;
   // How many headers are named `name` (duplicated security headers are refused by callers).
   int HeaderCount(std::string_view name) const;
+  // The values of every cookie named `name` (exact, case-sensitive name) in all Cookie headers
+  // (HTTP/2 may split them over several), in order, trimmed of spaces; may be empty.
+  std::vector<std::string_view> Cookies(std::string_view name) const;
 };
 
 struct Response {

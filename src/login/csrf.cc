@@ -6,12 +6,6 @@
 namespace gatehouse::login {
 namespace {
 
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool WellFormed(std::string_view value) {
   auto raw = Base64UrlDecode(value);
   return raw && raw->size() == kCsrfCookieBytes;
@@ -22,24 +16,9 @@ bool WellFormed(std::string_view value) {
 std::string_view CsrfCookieName(bool secure_cookies) { return secure_cookies ? "__Host-gh_csrf" : "gh_csrf"; }
 
 std::vector<std::string> CsrfCookieValues(const http::Request& request, bool secure_cookies) {
-  const std::string_view name = CsrfCookieName(secure_cookies);
   std::vector<std::string> out;
-  for (const auto& h : request.headers) {
-    if (h.name.size() != 6) continue;
-    std::string lower(h.name);
-    for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    if (lower != "cookie") continue;
-    std::string_view rest = h.value;
-    while (!rest.empty()) {
-      std::size_t semi = rest.find(';');
-      std::string_view pair = TrimSpaces(rest.substr(0, semi));
-      rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
-      std::size_t eq = pair.find('=');
-      if (eq == std::string_view::npos) continue;
-      if (TrimSpaces(pair.substr(0, eq)) != name) continue;
-      std::string_view value = TrimSpaces(pair.substr(eq + 1));
-      if (WellFormed(value)) out.emplace_back(value);
-    }
+  for (std::string_view value : request.Cookies(CsrfCookieName(secure_cookies))) {
+    if (WellFormed(value)) out.emplace_back(value);
   }
   return out;
 }

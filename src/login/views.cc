@@ -63,13 +63,58 @@ http::Response ConnectionPage(const ConnectionView& view) {
   return web::Page(200, web::Render("connection", d));
 }
 
-http::Response PasswordlessPage(const PasswordlessView& view) {
+http::Response PasswordlessPage(int status, const PasswordlessView& view, std::string_view form_action) {
   web::Data d;
-  d["page_title"] = "Sign in with email · " + view.app_name;
+  d["page_title"] = "Check your email · " + view.app_name;
   d["app_name"] = view.app_name;
   d["tx"] = view.tx;
+  d["csrf"] = view.csrf;
   d["email"] = view.email;
-  return web::Page(200, web::Render("passwordless", d));
+  d["otp"] = view.otp;
+  d["link"] = view.link;
+  d["sent"] = view.sent;
+  d["error"] = view.error;
+  d["code_invalid"] = view.code_invalid;
+  return web::Page(status, web::Render("passwordless", d), form_action);
+}
+
+http::Response MagicConfirmPage(const MagicConfirmView& view, std::string_view form_action) {
+  web::Data d;
+  d["page_title"] = "Continue in this browser? · " + view.app_name;
+  d["app_name"] = view.app_name;
+  d["email"] = view.email;
+  d["token"] = view.token;
+  d["csrf"] = view.csrf;
+  return web::Page(200, web::Render("magic_confirm", d), form_action);
+}
+
+http::Response SelectAccountPage(int status, const SelectAccountView& view, std::string_view form_action) {
+  web::Data d;
+  d["page_title"] = "Choose an account · " + view.app_name;
+  d["app_name"] = view.app_name;
+  d["tx"] = view.tx;
+  d["csrf"] = view.csrf;
+  d["error"] = view.error;
+  web::DataList accounts;
+  for (const AccountView& a : view.accounts) {
+    web::Data ad;
+    ad["email"] = a.email;
+    ad["name"] = a.name;
+    web::DataList choices;
+    for (const AccountChoice& c : a.choices) {
+      web::Data cd;
+      cd["tx"] = view.tx;
+      cd["csrf"] = view.csrf;
+      cd["session_id"] = c.session_id;
+      cd["organization_id"] = c.organization_id;
+      cd["label"] = c.label;
+      choices.push_back(std::move(cd));
+    }
+    ad["choices"] = std::move(choices);
+    accounts.push_back(std::move(ad));
+  }
+  d["accounts"] = std::move(accounts);
+  return web::Page(status, web::Render("select_account", d), form_action);
 }
 
 std::string ConnectionTypeName(store::ConnectionType type) {

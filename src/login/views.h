@@ -53,13 +53,50 @@ struct ConnectionView {
 struct PasswordlessView {
   std::string app_name;
   std::string tx;
+  std::string csrf;
   std::string email;
+  bool otp = true;    // the code form is shown
+  bool link = true;   // the email holds a link
+  bool sent = false;  // an email went out for this transaction
+  std::string error;  // shown instead of "we sent ...", or empty
+  bool code_invalid = false;  // the error is about the code field
+};
+
+struct MagicConfirmView {
+  std::string app_name;
+  std::string email;
+  std::string token;  // the link token, posted back
+  std::string csrf;
+};
+
+struct AccountChoice {
+  std::string session_id;
+  std::string organization_id;  // empty: no organization
+  std::string label;
+};
+
+struct AccountView {
+  std::string email;
+  std::string name;
+  std::vector<AccountChoice> choices;
+};
+
+struct SelectAccountView {
+  std::string app_name;
+  std::string tx;
+  std::string csrf;
+  std::string error;
+  std::vector<AccountView> accounts;
 };
 
 http::Response ErrorPage(int status, const ErrorView& view);
 http::Response LoginPage(int status, const LoginView& view);
 http::Response ConnectionPage(const ConnectionView& view);
-http::Response PasswordlessPage(const PasswordlessView& view);
+// These three pages post forms that end in a redirect to the client: `form_action` is
+// oauth::FormActionFor(the transaction's redirect URI).
+http::Response PasswordlessPage(int status, const PasswordlessView& view, std::string_view form_action);
+http::Response MagicConfirmPage(const MagicConfirmView& view, std::string_view form_action);
+http::Response SelectAccountPage(int status, const SelectAccountView& view, std::string_view form_action);
 
 // "oidc", "saml", "oauth", "passwordless".
 std::string ConnectionTypeName(store::ConnectionType type);

@@ -124,15 +124,28 @@ std::optional<RedirectError> CheckRequest(const AuthorizeParams& p, LoginTransac
   return std::nullopt;
 }
 
-std::string Origin(const std::string& url) {
-  auto parsed = ParseHttpUrl(url);
-  if (!parsed.ok()) return {};
-  std::string origin = parsed->scheme + "://" + parsed->host;
-  if (!parsed->port.empty()) origin += ":" + parsed->port;
-  return origin;
+}  // namespace
+
+std::string RedirectOrigin(const std::string& redirect_uri) {
+  auto parsed = ParseHttpUrl(redirect_uri);
+  if (parsed.ok()) {
+    std::string origin = parsed->scheme + "://" + parsed->host;
+    if (!parsed->port.empty()) origin += ":" + parsed->port;
+    return origin;
+  }
+  // A private-use scheme (com.example.app:/cb): the CSP scheme-source "com.example.app:".
+  const std::size_t colon = redirect_uri.find(':');
+  if (colon == std::string::npos || colon == 0) return {};
+  for (char c : std::string_view(redirect_uri).substr(0, colon)) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '+' && c != '-') return {};
+  }
+  return redirect_uri.substr(0, colon + 1);
 }
 
-}  // namespace
+std::string FormActionFor(const std::string& redirect_uri) {
+  const std::string origin = RedirectOrigin(redirect_uri);
+  return origin.empty() ? "'self'" : "'self' " + origin;
+}
 
 http::Response AuthorizationResponse(const std::string& redirect_uri, ResponseMode mode,
                                      const std::vector<std::pair<std::string, std::string>>& params) {
@@ -155,7 +168,7 @@ http::Response AuthorizationResponse(const std::string& redirect_uri, ResponseMo
   }
   data["fields"] = std::move(fields);
   // The form posts to the client, so the page's form-action must name the client's origin.
-  const std::string origin = Origin(redirect_uri);
+  const std::string origin = RedirectOrigin(redirect_uri);
   return web::Page(200, web::Render("form_post", data), origin.empty() ? "'none'" : origin);
 }
 
@@ -216,13 +229,20 @@ http::Response HandleAuthorize(const AuthorizeDeps& deps, const http::Request& r
   if (route->kind == RouteDecision::Kind::kError) return redirect_error(route->error, route->error_description);
   if (route->kind == RouteDecision::Kind::kConnection) tx.connection_id = route->connection_id;
   if (!route->organization_id.empty()) tx.organization_id = route->organization_id;
-  if (tx.prompt.none) {
-    // No browser session exists yet (sessions come with the passwordless issue), so a silent
-    // request can never succeed (OIDC Core §3.1.2.6).
-    return redirect_error("login_required", "the user is not signed in");
-  }
 
+  // Sealing assigns the transaction its id, which the session check binds a code to.
   const std::string token = deps.sealer.Seal(tx);
+  if (deps.resume) {
+    auto resumed = deps.resume(req, tx);
+    if (!resumed.ok()) {
+      log::Error("authorize: session check failed", {{"request_id", req.request_id}, {"error", resumed.error().message()}});
+      return redirect_error("server_error", "internal error");
+    }
+    if (*resumed) return std::move(**resumed);
+  }
+  // A silent request that no session satisfies (OIDC Core §3.1.2.6).
+  if (tx.prompt.none) return redirect_error("login_required", "the user is not signed in");
+
   const std::string next = route->kind == RouteDecision::Kind::kConnection ? "/login/connection" : "/login";
   http::Response r = http::Response::Redirect(next + "?tx=" + token, 302);
   r.Set("Cache-Control", "no-store");

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "common/url.h"
 
 namespace gatehouse::oauth {
@@ -21,7 +23,7 @@ class AuthorizeHandlerTest : public ::testing::Test {
     req.query = query;
     req.request_id = "rid";
     ClientCache clients(*store_, clock_, std::chrono::milliseconds(0));
-    AuthorizeDeps deps{*store_, clients, sealer_, "https://auth.example.com"};
+    AuthorizeDeps deps{*store_, clients, sealer_, "https://auth.example.com", resume_};
     return HandleAuthorize(deps, req);
   }
   static std::string Location(const http::Response& r) {
@@ -30,7 +32,15 @@ class AuthorizeHandlerTest : public ::testing::Test {
     }
     return {};
   }
+  std::map<std::string, std::string> Params(const http::Response& r) {
+    const std::string loc = Location(r);
+    auto q = ParseQuery(loc.substr(loc.find('?') + 1));
+    std::map<std::string, std::string> m;
+    if (q.ok()) m.insert(q->begin(), q->end());
+    return m;
+  }
   std::unique_ptr<store::Store> store_;
+  std::function<Result<std::optional<http::Response>>(const http::Request&, const LoginTransaction&)> resume_;
   FakeClock clock_;
   FakeRandom random_;
   TransactionSealer sealer_{std::string(32, 'k'), clock_, random_};
@@ -81,6 +91,59 @@ TEST_F(AuthorizeHandlerTest, PkceOnlyS256) {
   EXPECT_EQ(Get(kBase + challenge + "&code_challenge_method=S256").status, 302);
   EXPECT_NE(Location(Get(kBase + challenge + "&code_challenge_method=plain")).find("error=invalid_request"),
             std::string::npos);
+}
+
+TEST_F(AuthorizeHandlerTest, PromptNoneWithoutASessionIsLoginRequired) {
+  auto r = Get(kBase + "&state=s1&prompt=none");
+  ASSERT_EQ(r.status, 302);
+  EXPECT_EQ(Params(r)["error"], "login_required");
+  EXPECT_EQ(Params(r)["state"], "s1");
+  EXPECT_EQ(Params(r)["iss"], "https://auth.example.com");
+  // The session check ran and found nothing.
+  int calls = 0;
+  resume_ = [&](const http::Request&, const LoginTransaction&) -> Result<std::optional<http::Response>> {
+    ++calls;
+    return std::optional<http::Response>();
+  };
+  EXPECT_EQ(Params(Get(kBase + "&prompt=none"))["error"], "login_required");
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_F(AuthorizeHandlerTest, TheSessionCheckAnswersWithoutAPage) {
+  LoginTransaction seen;
+  resume_ = [&](const http::Request&, const LoginTransaction& tx) -> Result<std::optional<http::Response>> {
+    seen = tx;
+    return std::optional(http::Response::Redirect("https://app.example.com/cb?code=c1", 302));
+  };
+  auto r = Get(kBase + "&state=s1&prompt=none&max_age=60");
+  EXPECT_EQ(Location(r), "https://app.example.com/cb?code=c1");
+  // It sees the validated transaction, with the id a code is bound to.
+  EXPECT_FALSE(seen.id.empty());
+  EXPECT_TRUE(seen.prompt.none);
+  EXPECT_EQ(seen.max_age, 60);
+  EXPECT_EQ(seen.state, "s1");
+  // Invalid requests never reach it.
+  seen = {};
+  Get(kBase + "&prompt=bogus");
+  EXPECT_TRUE(seen.id.empty());
+}
+
+TEST(RedirectOriginTest, OriginsAndFormAction) {
+  EXPECT_EQ(RedirectOrigin("https://app.example.com/cb?x=1"), "https://app.example.com");
+  EXPECT_EQ(RedirectOrigin("http://127.0.0.1:9999/cb"), "http://127.0.0.1:9999");
+  EXPECT_EQ(RedirectOrigin("com.example.app:/cb"), "com.example.app:");
+  EXPECT_EQ(RedirectOrigin("not a uri"), "");
+  EXPECT_EQ(FormActionFor("https://app.example.com/cb"), "'self' https://app.example.com");
+  EXPECT_EQ(FormActionFor(""), "'self'");
+}
+
+TEST_F(AuthorizeHandlerTest, AFailedSessionCheckIsServerError) {
+  resume_ = [](const http::Request&, const LoginTransaction&) -> Result<std::optional<http::Response>> {
+    return UnavailableError("store down");
+  };
+  auto r = Get(kBase + "&state=s1");
+  EXPECT_EQ(Params(r)["error"], "server_error");
+  EXPECT_EQ(Params(r)["state"], "s1");
 }
 
 }  // namespace

@@ -36,6 +36,7 @@ std::string ToJson(const LoginTransaction& tx) {
   if (!tx.login_hint.empty()) o["lh"] = tx.login_hint;
   if (!tx.domain_hint.empty()) o["dh"] = tx.domain_hint;
   if (!tx.provider.empty()) o["pv"] = tx.provider;
+  if (!tx.name.empty()) o["nm"] = tx.name;
   o["t0"] = tx.created_at;
   o["t1"] = tx.expires_at;
   return boost::json::serialize(o);
@@ -98,6 +99,7 @@ Result<LoginTransaction> TransactionSealer::Open(std::string_view token) const {
   tx.login_hint = Str(o, "lh");
   tx.domain_hint = Str(o, "dh");
   tx.provider = Str(o, "pv");
+  tx.name = Str(o, "nm");
   tx.created_at = Int(o, "t0");
   tx.expires_at = Int(o, "t1");
   if (tx.id.empty() || tx.client_id.empty() || tx.redirect_uri.empty()) {

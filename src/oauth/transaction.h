@@ -51,6 +51,7 @@ struct LoginTransaction {
   std::string login_hint;
   std::string domain_hint;
   std::string provider;
+  std::string name;  // the name typed on the sign-up page, kept for the user created at the end
   UnixSeconds created_at = 0;
   UnixSeconds expires_at = 0;
 

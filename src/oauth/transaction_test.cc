@@ -26,6 +26,7 @@ LoginTransaction Sample() {
   tx.login_hint = "ann@acme.test";
   tx.domain_hint = "acme.test";
   tx.provider = "google";
+  tx.name = "Ada Lovelace";
   return tx;
 }
 

@@ -108,6 +108,94 @@ struct Connection {
   bool operator==(const Connection&) const = default;
 };
 
+// A person who has signed in. Created just in time, on the first verified sign-in.
+struct User {
+  std::string id;             // "usr_..."
+  std::string email;          // normalised by the caller (domain lowercased); unique
+  bool email_verified = false;
+  std::string name;           // may be empty; at most 200 characters
+  UnixSeconds created_at = 0;
+  UnixSeconds updated_at = 0;
+
+  bool operator==(const User&) const = default;
+};
+
+// A user's membership in an organization (Scalekit's OrganizationMembership, ACTIVE).
+struct Membership {
+  std::string organization_id;
+  std::string user_id;
+  UnixSeconds created_at = 0;
+
+  bool operator==(const Membership&) const = default;
+};
+
+// A browser session: a user signed in in one browser. The cookie holds a random token; only its
+// SHA-256 is stored (token_hash), so a copy of the database does not let anyone resume a session.
+// The id is public (the `sid` claim, logout).
+struct Session {
+  std::string id;              // "ses_..."
+  std::string token_hash;      // hex SHA-256 of the cookie token; unique
+  std::string user_id;
+  std::string connection_id;   // the connection the user authenticated with (amr[0])
+  std::string auth_method;     // "otp", "magic_link", "sso", "social"
+  UnixSeconds auth_time = 0;   // when the user last authenticated (OIDC auth_time)
+  UnixSeconds created_at = 0;
+  UnixSeconds last_seen_at = 0;
+  UnixSeconds idle_expires_at = 0;  // last_seen_at + idle timeout, capped at expires_at
+  UnixSeconds expires_at = 0;       // absolute end
+
+  bool operator==(const Session&) const = default;
+};
+
+// The passwordless challenge of one login transaction: the emailed code and magic link. One per
+// transaction; sending again replaces it. Code and link are stored only as keyed hashes.
+struct EmailChallenge {
+  std::string transaction_id;  // primary key
+  std::string email;
+  std::string code_hash;       // HMAC of the 6-digit code, hex; empty when codes are disabled
+  std::string link_hash;       // HMAC of the link token, hex; empty when links are disabled;
+                               // unique when set
+  std::string browser_hash;    // HMAC of the browser's CSRF cookie (binds the link to a browser)
+  std::string sealed_transaction;  // the transaction token, for the magic link to resume
+  int attempts = 0;            // wrong codes entered
+  int send_count = 0;          // emails sent for this transaction
+  UnixSeconds last_sent_at = 0;
+  UnixSeconds created_at = 0;
+  UnixSeconds expires_at = 0;
+  UnixSeconds consumed_at = 0;  // 0 until the code or link was used
+
+  bool operator==(const EmailChallenge&) const = default;
+};
+
+// A fixed-window counter's verdict (HitRateLimit).
+struct RateLimitResult {
+  bool allowed = false;
+  int count = 0;               // hits counted in the current window, this one included if allowed
+  UnixSeconds retry_after = 0; // seconds until the window ends (0 when allowed)
+};
+
+// A single-use authorization code (RFC 6749 §4.1.2), stored by the SHA-256 of the code.
+struct AuthorizationCode {
+  std::string code_hash;       // hex SHA-256 of the code; primary key
+  std::string transaction_id;  // unique: one transaction yields at most one code
+  std::string client_id;
+  std::string redirect_uri;
+  std::string scope;           // space-separated
+  std::string code_challenge;  // S256; empty when none was sent
+  std::string nonce;
+  std::string user_id;
+  std::string organization_id; // may be empty
+  std::string session_id;
+  std::string connection_id;
+  std::string auth_method;
+  UnixSeconds auth_time = 0;
+  UnixSeconds created_at = 0;
+  UnixSeconds expires_at = 0;
+  UnixSeconds consumed_at = 0;  // 0 until exchanged
+
+  bool operator==(const AuthorizationCode&) const = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -163,7 +251,8 @@ class Store {
   // kNotFound if absent.
   virtual Result<Organization> GetOrganization(std::string_view id) = 0;
   virtual Result<std::vector<Organization>> ListOrganizations() = 0;
-  // Deletes the organization with its domains and connections, atomically. kNotFound if absent.
+  // Deletes the organization with its domains, connections and memberships, atomically.
+  // kNotFound if absent.
   virtual Status DeleteOrganization(std::string_view id) = 0;
 
   // kNotFound if the organization is absent; kAlreadyExists if the domain is claimed by any
@@ -188,6 +277,77 @@ class Store {
   virtual Status SetConnectionEnabled(std::string_view id, bool enabled, UnixSeconds now) = 0;
   // kNotFound if absent.
   virtual Status DeleteConnection(std::string_view id) = 0;
+
+  // ---- Users and memberships --------------------------------------------------------------
+
+  // kAlreadyExists if the id or the email is taken.
+  virtual Status CreateUser(const User& user) = 0;
+  // kNotFound if absent.
+  virtual Result<User> GetUser(std::string_view id) = 0;
+  // Exact match on the stored (normalised) email. kNotFound if absent.
+  virtual Result<User> FindUserByEmail(std::string_view email) = 0;
+  virtual Result<std::vector<User>> ListUsers() = 0;
+  // Adds the membership if absent; returns true if this call added it. kNotFound if the
+  // organization or the user does not exist. Deleting either deletes the membership.
+  virtual Result<bool> AddMembership(const Membership& membership) = 0;
+  // The memberships of one user, ordered by (created_at, organization_id).
+  virtual Result<std::vector<Membership>> ListUserMemberships(std::string_view user_id) = 0;
+
+  // ---- Browser sessions -------------------------------------------------------------------
+
+  // kAlreadyExists if the id or token_hash is taken; kNotFound if the user does not exist.
+  virtual Status CreateSession(const Session& session) = 0;
+  // kNotFound if absent. Expiry is the caller's to check (the row stays until DeleteExpired).
+  virtual Result<Session> FindSessionByToken(std::string_view token_hash) = 0;
+  virtual Result<Session> GetSession(std::string_view id) = 0;
+  // Sets last_seen_at and idle_expires_at. kNotFound if absent.
+  virtual Status TouchSession(std::string_view id, UnixSeconds last_seen_at, UnixSeconds idle_expires_at) = 0;
+  // kNotFound if absent.
+  virtual Status DeleteSession(std::string_view id) = 0;
+
+  // ---- Passwordless challenges ------------------------------------------------------------
+
+  // Inserts the challenge, or replaces the one of the same transaction. kFailedPrecondition if
+  // that one was consumed (the transaction is complete); kAlreadyExists if link_hash is taken by
+  // another transaction's challenge.
+  virtual Status PutEmailChallenge(const EmailChallenge& challenge) = 0;
+  // kNotFound if absent.
+  virtual Result<EmailChallenge> GetEmailChallenge(std::string_view transaction_id) = 0;
+  // The challenge whose link_hash equals `link_hash` (non-empty). kNotFound if none.
+  virtual Result<EmailChallenge> FindEmailChallengeByLink(std::string_view link_hash) = 0;
+  // Atomic read-modify-write, as UpdateClient: `update` gets a copy and returns what to write;
+  // an error from it writes nothing and is returned. The transaction id cannot change
+  // (kInvalidArgument). kNotFound if absent (and `update` is not called). This is how a code
+  // check counts a wrong attempt and how a code or link is consumed exactly once, across
+  // threads, processes and nodes.
+  virtual Result<EmailChallenge> UpdateEmailChallenge(
+      std::string_view transaction_id, const std::function<Result<EmailChallenge>(EmailChallenge)>& update) = 0;
+
+  // ---- Rate limits ------------------------------------------------------------------------
+
+  // One hit on the fixed-window counter `key` (windows of `window` seconds starting at the
+  // window's first hit; a window keeps the length it started with): allowed while fewer than
+  // `limit` hits were counted in the current window, and then counted; a refused hit is not
+  // counted. Atomic across nodes sharing the store. kInvalidArgument if limit or window <= 0.
+  virtual Result<RateLimitResult> HitRateLimit(std::string_view key, int limit, UnixSeconds window,
+                                               UnixSeconds now) = 0;
+
+  // ---- Authorization codes ----------------------------------------------------------------
+
+  // kAlreadyExists if code_hash or transaction_id is taken: a transaction completes once.
+  virtual Status CreateAuthorizationCode(const AuthorizationCode& code) = 0;
+  // Marks the code consumed at `now` if it was not, atomically, and returns the record as it was
+  // before this call: consumed_at == 0 means this call consumed it; non-zero means it had been
+  // used already (the caller revokes what the first use issued). Expiry is the caller's to
+  // check. kNotFound if absent; kInvalidArgument if now <= 0 (0 would read as unconsumed).
+  virtual Result<AuthorizationCode> ConsumeAuthorizationCode(std::string_view code_hash, UnixSeconds now) = 0;
+
+  // ---- Expiry -----------------------------------------------------------------------------
+
+  // Deletes sessions whose idle_expires_at or expires_at is <= now, challenges and authorization
+  // codes whose expires_at <= now, and rate-limit windows that have ended (a hit at `now` would
+  // start a new one). Returns how many rows went.
+  virtual Result<int> DeleteExpired(UnixSeconds now) = 0;
 
   // ---- Settings ---------------------------------------------------------------------------
   // A small key/value table for deployment-wide settings (the issuer chosen at init ...).

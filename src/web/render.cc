@@ -61,17 +61,19 @@ std::string ExpandPartials(std::string_view text, std::string_view name, int dep
 // Parsed templates, shared read-only after the first use.
 class TemplateCache {
  public:
-  std::shared_ptr<km::mustache> Get(std::string_view name) {
-    std::lock_guard lock(mu_);
-    auto it = parsed_.find(std::string(name));
-    if (it != parsed_.end()) return it->second;
+  // `extension` is ".html" (values HTML-escaped) or ".txt" (values as they are: plain text).
+  std::shared_ptr<km::mustache> Get(std::string_view name, std::string_view extension) {
     std::string file(name);
-    file += ".html";
+    file += extension;
+    std::lock_guard lock(mu_);
+    auto it = parsed_.find(file);
+    if (it != parsed_.end()) return it->second;
     auto tmpl = std::make_shared<km::mustache>(ExpandPartials(TemplateSource(file), name, 0));
     if (!tmpl->is_valid()) {
       throw std::logic_error("web: template " + file + " does not parse: " + tmpl->error_message());
     }
-    parsed_.emplace(std::string(name), tmpl);
+    if (extension == ".txt") tmpl->set_custom_escape([](const std::string& s) { return s; });
+    parsed_.emplace(file, tmpl);
     return tmpl;
   }
 
@@ -113,8 +115,10 @@ std::string_view ContentTypeFor(std::string_view file) {
 
 }  // namespace
 
-std::string Render(std::string_view name, const Data& data) {
-  std::shared_ptr<km::mustache> tmpl = Cache().Get(name);
+namespace {
+
+std::string RenderFile(std::string_view name, std::string_view extension, const Data& data) {
+  std::shared_ptr<km::mustache> tmpl = Cache().Get(name, extension);
   km::data root = ToMustache(data);
   // kainjow's render() is not const, but with partials expanded and no lambdas in the data it
   // only reads the parsed template (the per-call state lives in a context on this stack), so
@@ -123,6 +127,12 @@ std::string Render(std::string_view name, const Data& data) {
   if (!tmpl->is_valid()) throw std::logic_error("web: rendering " + std::string(name) + " failed");
   return out;
 }
+
+}  // namespace
+
+std::string Render(std::string_view name, const Data& data) { return RenderFile(name, ".html", data); }
+
+std::string RenderText(std::string_view name, const Data& data) { return RenderFile(name, ".txt", data); }
 
 http::Response Page(int status, std::string html, std::string_view form_action) {
   http::Response r = http::Response::Html(status, std::move(html));

@@ -36,6 +36,10 @@ struct Data {
 // An unknown template name is a programming error (throws std::logic_error).
 std::string Render(std::string_view name, const Data& data);
 
+// Renders web/templates/<name>.txt, a plain-text template (the text part of an email): values are
+// inserted as they are, not HTML-escaped. Only for text that is never interpreted as markup.
+std::string RenderText(std::string_view name, const Data& data);
+
 // An HTML page response with the hosted pages' security headers:
 //   Content-Security-Policy: default-src 'none'; style-src 'self'; img-src 'self' data:;
 //     form-action 'self'; frame-ancestors 'none'; base-uri 'none'

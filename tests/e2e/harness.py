@@ -52,10 +52,12 @@ def wait_until(predicate, timeout=10.0, what="condition"):
 class Server:
     """A running `gatehouse serve`. Use as a context manager."""
 
-    def __init__(self, data_dir, *extra, env=None):
+    def __init__(self, data_dir, *extra, env=None, stdout=None):
+        """stdout: where the server's standard output goes (a file object); discarded by default."""
         self.data_dir = data_dir
         self.extra = list(extra)
         self.env = env
+        self.stdout = stdout
         self.proc = None
         self.port = None
         self.log_lines = []
@@ -66,7 +68,8 @@ class Server:
         if self.env:
             full_env.update(self.env)
         args = [BIN, "serve", "--data", self.data_dir, "--listen", "127.0.0.1:0", *self.extra]
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=full_env)
+        self.proc = subprocess.Popen(args, stdout=self.stdout if self.stdout is not None else subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, env=full_env)
         deadline = time.monotonic() + START_TIMEOUT
         buf = b""
         while self.port is None:

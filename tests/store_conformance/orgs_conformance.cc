@@ -38,7 +38,6 @@ void PrintTo(const Connection& c, std::ostream* os) {
 namespace testing {
 namespace {
 
-constexpr int kThreads = 8;
 constexpr int kIterations = 20;
 
 Organization MakeOrg(std::string id, UnixSeconds created_at = 1'700'000'000, std::string external_id = "") {
@@ -80,21 +79,6 @@ std::vector<std::string> Ids(const std::vector<T>& rows) {
   std::vector<std::string> ids;
   for (const auto& r : rows) ids.push_back(r.id);
   return ids;
-}
-
-// Runs fn(thread_index) on kThreads threads at once and waits for them.
-template <typename Fn>
-void RunConcurrently(Fn fn) {
-  std::atomic<bool> go{false};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&go, &fn, t] {
-      while (!go.load()) std::this_thread::yield();
-      fn(t);
-    });
-  }
-  go = true;
-  for (auto& th : threads) th.join();
 }
 
 }  // namespace

@@ -32,7 +32,6 @@ void PrintTo(const SigningKeyRecord& k, std::ostream* os) {
 namespace testing {
 namespace {
 
-constexpr int kThreads = 8;
 constexpr int kIterations = 25;
 
 Client MakeClient(std::string id, UnixSeconds created_at = 1'700'000'000) {
@@ -62,21 +61,6 @@ SigningKeyRecord MakeKey(std::string kid, std::string alg, KeyState state, UnixS
     k.expires_at = created_at + 30;
   }
   return k;
-}
-
-// Runs fn(thread_index) on kThreads threads at once and waits for them.
-template <typename Fn>
-void RunConcurrently(Fn fn) {
-  std::atomic<bool> go{false};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&go, &fn, t] {
-      while (!go.load()) std::this_thread::yield();
-      fn(t);
-    });
-  }
-  go = true;
-  for (auto& th : threads) th.join();
 }
 
 const SigningKeyRecord* FindKey(const std::vector<SigningKeyRecord>& keys, std::string_view kid) {

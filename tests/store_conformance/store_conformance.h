@@ -8,15 +8,20 @@
 //
 // Each test calls the factory once (some twice) and may run many threads against one store.
 // The tests are split by area: store_conformance.cc (clients, signing keys, settings,
-// operations) and orgs_conformance.cc (organizations, domains, connections).
+// operations), orgs_conformance.cc (organizations, domains, connections), auth_conformance.cc
+// (users, memberships, sessions) and auth_expiring_conformance.cc (passwordless challenges,
+// rate limits, authorization codes, DeleteExpired).
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "common/status.h"
 #include "store/store.h"
@@ -29,6 +34,12 @@ void PrintTo(const SigningKeyRecord& key, std::ostream* os);
 void PrintTo(const Organization& org, std::ostream* os);
 void PrintTo(const Domain& domain, std::ostream* os);
 void PrintTo(const Connection& connection, std::ostream* os);
+void PrintTo(const User& user, std::ostream* os);
+void PrintTo(const Membership& membership, std::ostream* os);
+void PrintTo(const Session& session, std::ostream* os);
+void PrintTo(const EmailChallenge& challenge, std::ostream* os);
+void PrintTo(const RateLimitResult& result, std::ostream* os);
+void PrintTo(const AuthorizationCode& code, std::ostream* os);
 
 }  // namespace gatehouse::store
 
@@ -44,6 +55,24 @@ Status ToStatus(const Result<T>& result) {
 inline std::string CodeName(StatusCode code) { return std::string(StatusCodeName(code)); }
 
 using StoreFactory = std::function<std::unique_ptr<gatehouse::store::Store>()>;
+
+// How many threads the concurrency tests run at once.
+inline constexpr int kThreads = 8;
+
+// Runs fn(thread_index) on kThreads threads, released together, and waits for them.
+template <typename Fn>
+void RunConcurrently(Fn fn) {
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&go, &fn, t] {
+      while (!go.load()) std::this_thread::yield();
+      fn(t);
+    });
+  }
+  go = true;
+  for (auto& th : threads) th.join();
+}
 
 class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
  protected:

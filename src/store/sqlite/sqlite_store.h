@@ -4,8 +4,9 @@
 // exactly one for an in-memory database, since each ":memory:" connection would be a separate
 // database); a call takes one connection, uses it alone and gives it back. Every write runs in a
 // `BEGIN IMMEDIATE` transaction, which takes SQLite's write lock up front, so read-modify-write
-// calls (UpdateClient, RotateSigningKeys) are serialised against every other writer, in this
-// process or another one. Within the process, writers also queue on a mutex rather than in
+// calls (UpdateClient, RotateSigningKeys, UpdateEmailChallenge, HitRateLimit,
+// ConsumeAuthorizationCode) are serialised against every other writer, in this process or
+// another one. Within the process, writers also queue on a mutex rather than in
 // SQLite's sleep-and-poll busy handler, which keeps them fair. A writer that waits longer than
 // OpenOptions::busy_timeout_ms for the lock gets kUnavailable.
 //
@@ -82,6 +83,43 @@ class SqliteStore final : public Store {
   Result<std::vector<Connection>> ListAllConnections() override;
   Status SetConnectionEnabled(std::string_view id, bool enabled, UnixSeconds now) override;
   Status DeleteConnection(std::string_view id) override;
+
+  // Users, memberships, sessions, challenges, rate limits and codes live in sqlite_auth.cc.
+  // Existence checks (AddMembership, CreateSession) run in the same write transaction as the
+  // insert, and the foreign keys cascade, as for domains. Authorization codes have no foreign
+  // keys: they record what was authorized and expire within minutes.
+  Status CreateUser(const User& user) override;
+  Result<User> GetUser(std::string_view id) override;
+  Result<User> FindUserByEmail(std::string_view email) override;
+  Result<std::vector<User>> ListUsers() override;
+  Result<bool> AddMembership(const Membership& membership) override;
+  Result<std::vector<Membership>> ListUserMemberships(std::string_view user_id) override;
+
+  Status CreateSession(const Session& session) override;
+  Result<Session> FindSessionByToken(std::string_view token_hash) override;
+  Result<Session> GetSession(std::string_view id) override;
+  Status TouchSession(std::string_view id, UnixSeconds last_seen_at, UnixSeconds idle_expires_at) override;
+  Status DeleteSession(std::string_view id) override;
+
+  // An empty link_hash is stored as NULL (the unique index ignores it).
+  Status PutEmailChallenge(const EmailChallenge& challenge) override;
+  Result<EmailChallenge> GetEmailChallenge(std::string_view transaction_id) override;
+  Result<EmailChallenge> FindEmailChallengeByLink(std::string_view link_hash) override;
+  // `update` runs once, inside the write transaction, as for UpdateClient: it must not call
+  // back into the store.
+  Result<EmailChallenge> UpdateEmailChallenge(
+      std::string_view transaction_id,
+      const std::function<Result<EmailChallenge>(EmailChallenge)>& update) override;
+
+  // The row keeps the window's end (its start plus the `window` of its first hit).
+  Result<RateLimitResult> HitRateLimit(std::string_view key, int limit, UnixSeconds window,
+                                       UnixSeconds now) override;
+
+  Status CreateAuthorizationCode(const AuthorizationCode& code) override;
+  Result<AuthorizationCode> ConsumeAuthorizationCode(std::string_view code_hash, UnixSeconds now) override;
+
+  // One write transaction for the four tables.
+  Result<int> DeleteExpired(UnixSeconds now) override;
 
   Result<std::string> GetSetting(std::string_view key) override;
   Status PutSetting(std::string_view key, std::string_view value) override;

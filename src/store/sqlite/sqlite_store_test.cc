@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -283,6 +284,256 @@ TEST(SqliteStoreTest, TwoStoresOnOneFileSeeEachOthersWrites) {
   n3.kid = "k3";
   ASSERT_OK(a->RotateSigningKeys("ES256", "", "k1", n2, 10, 20));
   EXPECT_CODE(b->RotateSigningKeys("ES256", "", "k1", n3, 10, 20), kAborted);
+}
+
+// Runs fn(store, thread_index) on kPerStore threads against each of two stores at once, as two
+// server nodes sharing one file would.
+template <typename Fn>
+void RunOnBothStores(Store& a, Store& b, Fn fn) {
+  constexpr int kPerStore = 4;
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2 * kPerStore; ++t) {
+    Store* s = t % 2 == 0 ? &a : &b;
+    threads.emplace_back([&go, &fn, s, t] {
+      while (!go.load()) std::this_thread::yield();
+      fn(*s, t);
+    });
+  }
+  go = true;
+  for (auto& th : threads) th.join();
+}
+
+TEST(SqliteStoreTest, TwoStoresOnOneFileShareARateLimitExactly) {
+  const std::string uri = "sqlite:" + TempDirEnvironment::NewPath("rate").string();
+  auto a = OpenOrFail(uri);
+  auto b = OpenOrFail(uri);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  // A fresh key each round, so that every round races on starting the window and on the
+  // last slot: 8 threads x 3 hits for 7 slots.
+  constexpr int kLimit = 7, kHits = 3;
+  for (int round = 0; round < 10; ++round) {
+    const std::string key = "otp:" + std::to_string(round) + "@example.com";
+    std::atomic<int> allowed{0}, refused{0};
+    std::vector<std::atomic<int>> seen_count(kLimit + 1);
+    RunOnBothStores(*a, *b, [&](Store& s, int) {
+      for (int i = 0; i < kHits; ++i) {
+        auto r = s.HitRateLimit(key, kLimit, 600, 1000 + i);
+        if (!r.ok()) {
+          ADD_FAILURE() << r.error().ToString();
+        } else if (r->allowed) {
+          ++allowed;
+          if (r->count >= 1 && r->count <= kLimit) ++seen_count[r->count];
+        } else {
+          ++refused;
+        }
+      }
+    });
+    EXPECT_EQ(allowed.load(), kLimit) << "round " << round;
+    EXPECT_EQ(refused.load(), 8 * kHits - kLimit);
+    for (int c = 1; c <= kLimit; ++c) EXPECT_EQ(seen_count[c].load(), 1) << "round " << round << ", count " << c;
+  }
+}
+
+TEST(SqliteStoreTest, TwoStoresOnOneFileConsumeAChallengeOnce) {
+  const std::string uri = "sqlite:" + TempDirEnvironment::NewPath("challenge").string();
+  auto a = OpenOrFail(uri);
+  auto b = OpenOrFail(uri);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  for (int round = 0; round < 10; ++round) {
+    EmailChallenge c;
+    c.transaction_id = "txn_" + std::to_string(round);
+    c.email = "alice@example.com";
+    c.link_hash = "link-" + c.transaction_id;
+    c.expires_at = 2000;
+    ASSERT_OK(a->PutEmailChallenge(c));
+    std::atomic<int> winners{0};
+    RunOnBothStores(*a, *b, [&](Store& s, int t) {
+      auto r = s.UpdateEmailChallenge(c.transaction_id, [t](EmailChallenge current) -> Result<EmailChallenge> {
+        if (current.consumed_at != 0) return FailedPreconditionError("already consumed");
+        current.consumed_at = 1000 + t;
+        return current;
+      });
+      if (r.ok()) {
+        ++winners;
+      } else if (r.error().code() != StatusCode::kFailedPrecondition) {
+        ADD_FAILURE() << r.error().ToString();
+      }
+    });
+    EXPECT_EQ(winners.load(), 1) << "round " << round;
+    ASSERT_OK_AND_ASSIGN(EmailChallenge after, b->FindEmailChallengeByLink(c.link_hash));
+    EXPECT_NE(after.consumed_at, 0);
+    EXPECT_CODE(b->PutEmailChallenge(c), kFailedPrecondition);
+  }
+}
+
+TEST(SqliteStoreTest, TwoStoresOnOneFileConsumeACodeOnce) {
+  const std::string uri = "sqlite:" + TempDirEnvironment::NewPath("code").string();
+  auto a = OpenOrFail(uri);
+  auto b = OpenOrFail(uri);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  for (int round = 0; round < 10; ++round) {
+    AuthorizationCode code;
+    code.code_hash = "hash-" + std::to_string(round);
+    code.transaction_id = "txn_" + std::to_string(round);
+    code.client_id = "skc_app";
+    code.expires_at = 2000;
+    ASSERT_OK(b->CreateAuthorizationCode(code));
+    EXPECT_CODE(a->CreateAuthorizationCode(code), kAlreadyExists);
+    std::vector<UnixSeconds> seen(8, -1);
+    RunOnBothStores(*a, *b, [&](Store& s, int t) {
+      auto r = s.ConsumeAuthorizationCode(code.code_hash, 1000 + t);
+      if (r.ok()) {
+        seen[t] = r->consumed_at;
+      } else {
+        ADD_FAILURE() << r.error().ToString();
+      }
+    });
+    ASSERT_EQ(std::count(seen.begin(), seen.end(), 0), 1) << "round " << round;
+    const int winner = static_cast<int>(std::find(seen.begin(), seen.end(), 0) - seen.begin());
+    for (int t = 0; t < 8; ++t) {
+      if (t != winner) {
+        EXPECT_EQ(seen[t], 1000 + winner);
+      }
+    }
+  }
+}
+
+// Old rows survive the upgrade (STYLE.md §2.7): a file made by a binary that knew migrations
+// 1 and 2 only, with a client, an organization, a domain and a connection in it.
+TEST(SqliteStoreTest, MigratesASchemaVersion2DatabaseKeepingItsRows) {
+  ASSERT_GE(Migrations().size(), 3u);
+  ASSERT_EQ(Migrations()[1].version, 2);
+  const fs::path path = TempDirEnvironment::NewPath("v2");
+  {
+    SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    raw.exec("PRAGMA journal_mode = WAL");
+    raw.exec(
+        "CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at INTEGER NOT NULL) STRICT");
+    for (int i = 0; i < 2; ++i) {
+      SQLite::Transaction txn(raw);
+      raw.exec(std::string(Migrations()[i].sql));
+      SQLite::Statement record(raw, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 1)");
+      record.bind(1, Migrations()[i].version);
+      record.bind(2, std::string(Migrations()[i].name));
+      record.exec();
+      txn.commit();
+    }
+    raw.exec("INSERT INTO clients VALUES ('skc_old', 'Old app', 'hash', 100, 100)");
+    raw.exec("INSERT INTO client_redirect_uris VALUES ('skc_old', 0, 0, 'https://old.example/cb')");
+    raw.exec("INSERT INTO organizations VALUES ('org_old', 'Old org', 'ext-old', 100, 100)");
+    raw.exec("INSERT INTO domains VALUES ('dom_old', 'org_old', 'old.example', 100)");
+    raw.exec("INSERT INTO connections VALUES ('conn_old', 'org_old', 1, 'okta', 'Okta', 1, '{}', 100, 100)");
+  }
+  auto store = OpenOrFail("sqlite:" + path.string());
+  ASSERT_NE(store, nullptr);
+  ASSERT_OK_AND_ASSIGN(int version, store->SchemaVersion());
+  EXPECT_EQ(version, NewestMigration());
+  ASSERT_OK_AND_ASSIGN(Client client, store->GetClient("skc_old"));
+  EXPECT_EQ(client.redirect_uris, std::vector<std::string>{"https://old.example/cb"});
+  ASSERT_OK_AND_ASSIGN(Organization org, store->GetOrganization("org_old"));
+  EXPECT_EQ(org.external_id, "ext-old");
+  ASSERT_OK_AND_ASSIGN(Domain domain, store->FindDomain("old.example"));
+  EXPECT_EQ(domain.organization_id, "org_old");
+  ASSERT_OK(store->GetConnection("conn_old"));
+  // The new tables work with the old rows: a member of the old organization, cascaded away
+  // with it.
+  User user;
+  user.id = "usr_new";
+  user.email = "new@old.example";
+  ASSERT_OK(store->CreateUser(user));
+  ASSERT_OK_AND_ASSIGN(bool added, store->AddMembership({"org_old", "usr_new", 200}));
+  EXPECT_TRUE(added);
+  EXPECT_OK(store->CheckIntegrity());
+  ASSERT_OK(store->DeleteOrganization("org_old"));
+  ASSERT_OK_AND_ASSIGN(auto memberships, store->ListUserMemberships("usr_new"));
+  EXPECT_TRUE(memberships.empty());
+  EXPECT_OK(store->CheckIntegrity());
+}
+
+// Every lookup the store makes on the 0003 tables is served by an index, not a table scan.
+TEST(SqliteStoreTest, AuthLookupsUseIndexes) {
+  const fs::path path = TempDirEnvironment::NewPath("plan");
+  ASSERT_NE(OpenOrFail("sqlite:" + path.string()), nullptr);
+  SQLite::Database raw(path.string(), SQLite::OPEN_READONLY);
+  for (const char* query : {
+           "SELECT * FROM users WHERE id = ?1",
+           "SELECT * FROM users WHERE email = ?1",
+           "SELECT * FROM users ORDER BY created_at, id",
+           "SELECT * FROM memberships WHERE user_id = ?1 ORDER BY created_at, organization_id",
+           "DELETE FROM memberships WHERE organization_id = ?1",  // the cascade from organizations
+           "SELECT * FROM sessions WHERE token_hash = ?1",
+           "DELETE FROM sessions WHERE user_id = ?1",  // the cascade from users
+           "DELETE FROM sessions WHERE idle_expires_at <= ?1 OR expires_at <= ?1",
+           "SELECT * FROM email_challenges WHERE transaction_id = ?1",
+           "SELECT * FROM email_challenges WHERE link_hash = ?1",
+           "DELETE FROM email_challenges WHERE expires_at <= ?1",
+           "SELECT * FROM rate_limits WHERE key = ?1",
+           "DELETE FROM rate_limits WHERE window_end <= ?1",
+           "SELECT * FROM authorization_codes WHERE code_hash = ?1",
+           "SELECT * FROM authorization_codes WHERE transaction_id = ?1",
+           "DELETE FROM authorization_codes WHERE expires_at <= ?1",
+       }) {
+    SQLite::Statement plan(raw, std::string("EXPLAIN QUERY PLAN ") + query);
+    std::string details;
+    while (plan.executeStep()) details += plan.getColumn(3).getString() + "; ";
+    // "SCAN t" reads the whole table; "SCAN t USING INDEX i" (a listing) reads it in index order.
+    const bool table_scan = details.find("SCAN") != std::string::npos && details.find("USING") == std::string::npos;
+    EXPECT_FALSE(table_scan) << query << ": " << details;
+    EXPECT_EQ(details.find("TEMP B-TREE"), std::string::npos) << query << ": " << details;  // no sorting
+  }
+}
+
+TEST(SqliteStoreTest, EmptyLinkHashIsStoredAsNull) {
+  const fs::path path = TempDirEnvironment::NewPath("null");
+  auto store = OpenOrFail("sqlite:" + path.string());
+  ASSERT_NE(store, nullptr);
+  EmailChallenge c;
+  c.transaction_id = "txn_1";
+  ASSERT_OK(store->PutEmailChallenge(c));
+  SQLite::Database raw(path.string(), SQLite::OPEN_READONLY);
+  EXPECT_TRUE(raw.execAndGet("SELECT link_hash FROM email_challenges WHERE transaction_id = 'txn_1'").isNull());
+  ASSERT_OK_AND_ASSIGN(EmailChallenge got, store->GetEmailChallenge("txn_1"));
+  EXPECT_EQ(got, c);
+}
+
+// The Store has no DeleteUser yet; the schema already cascades a user's deletion to their
+// sessions and memberships (store.h: "Deleting either deletes the membership").
+TEST(SqliteStoreTest, DeletingAUserRowTakesItsSessionsAndMemberships) {
+  const fs::path path = TempDirEnvironment::NewPath("cascade");
+  auto store = OpenOrFail("sqlite:" + path.string());
+  ASSERT_NE(store, nullptr);
+  Organization org;
+  org.id = "org_a";
+  ASSERT_OK(store->CreateOrganization(org));
+  for (const char* id : {"usr_gone", "usr_stay"}) {
+    User u;
+    u.id = id;
+    u.email = std::string(id) + "@example.com";
+    ASSERT_OK(store->CreateUser(u));
+    ASSERT_OK(store->AddMembership({"org_a", id, 1}));
+    Session s;
+    s.id = std::string("ses_") + id;
+    s.token_hash = std::string("token-") + id;
+    s.user_id = id;
+    ASSERT_OK(store->CreateSession(s));
+  }
+  {
+    SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE);
+    raw.exec("PRAGMA foreign_keys = ON");
+    raw.exec("DELETE FROM users WHERE id = 'usr_gone'");
+  }
+  EXPECT_CODE(store->GetSession("ses_usr_gone"), kNotFound);
+  ASSERT_OK_AND_ASSIGN(auto memberships, store->ListUserMemberships("usr_gone"));
+  EXPECT_TRUE(memberships.empty());
+  EXPECT_OK(store->GetSession("ses_usr_stay"));
+  ASSERT_OK_AND_ASSIGN(memberships, store->ListUserMemberships("usr_stay"));
+  EXPECT_EQ(memberships.size(), 1u);
+  EXPECT_OK(store->CheckIntegrity());
 }
 
 TEST(SqliteStoreTest, WriterLockedByAnotherProcessIsUnavailable) {

@@ -1,0 +1,396 @@
+// Delivery through a real SMTP server: tests/support/smtp_sink.py (aiosmtpd), one per test, on a
+// loopback port it picks itself, writing what it receives into the test's temporary directory.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "connectors/mail/mailer.h"
+
+namespace gatehouse::connectors::mail {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+constexpr const char* kFrom = "Gatehouse <noreply@example.com>";
+
+// fork + exec with stdout on `stdout_fd` (or /dev/null when -1), stderr inherited. The child gets
+// SIGTERM if the test process dies first, so a crashed test leaves no server behind.
+pid_t Spawn(const std::vector<std::string>& args, int stdout_fd) {
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    // Only async-signal-safe calls between fork and exec.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    ::dup2(stdout_fd >= 0 ? stdout_fd : devnull, STDOUT_FILENO);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(devnull);
+  return pid;
+}
+
+int Wait(pid_t pid) {
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A loopback port with nothing listening on it (bound, read, released).
+int FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+class SmtpSink {
+ public:
+  // Starts the sink and waits (up to 20 s: a loaded CI box, an ASan build) for its port line.
+  SmtpSink(const fs::path& dir, std::vector<std::string> args) {
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) return;
+    std::vector<std::string> argv = {GATEHOUSE_PYTHON, GATEHOUSE_SMTP_SINK, "--dir", dir.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    pid_ = Spawn(argv, out[1]);
+    ::close(out[1]);
+    std::string line;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{out[0], POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      char buf[128];
+      const ssize_t n = ::read(out[0], buf, sizeof buf);
+      if (n <= 0) break;  // the sink exited
+      line.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(out[0]);
+    if (std::sscanf(line.c_str(), "{\"port\": %d}", &port_) != 1) port_ = 0;
+  }
+
+  ~SmtpSink() {
+    if (pid_ > 0) Stop();
+  }
+
+  int port() const { return port_; }
+
+  // SIGTERM, and the sink's exit status (0 when it shut down cleanly).
+  int Stop() {
+    ::kill(pid_, SIGTERM);
+    const int status = Wait(pid_);
+    pid_ = -1;
+    return status;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+class SmtpTest : public ::testing::Test {
+ protected:
+  // libcurl runs with CURLOPT_NOSIGNAL, so the process must ignore SIGPIPE, as app/main.cc does.
+  static void SetUpTestSuite() { std::signal(SIGPIPE, SIG_IGN); }
+
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "gatehouse-mail-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+
+  void TearDown() override {
+    if (sink_) {
+      EXPECT_EQ(sink_->Stop(), 0) << "the sink exits 0 on SIGTERM";
+    }
+    sink_.reset();
+    fs::remove_all(dir_);
+  }
+
+  void StartSink(std::vector<std::string> args = {}) {
+    sink_ = std::make_unique<SmtpSink>(dir_ / "mail", std::move(args));
+    ASSERT_GT(sink_->port(), 0) << "smtp_sink.py did not report a port";
+  }
+
+  // A self-signed P-256 certificate for localhost and 127.0.0.1, valid for a day.
+  void MakeCertificate() {
+    const int rc = Wait(Spawn({GATEHOUSE_OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                               "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=localhost", "-addext",
+                               "subjectAltName=DNS:localhost,IP:127.0.0.1", "-days", "1", "-keyout",
+                               (dir_ / "key.pem").string(), "-out", cert().string()},
+                              -1));
+    ASSERT_EQ(rc, 0) << "openssl req failed";
+  }
+  fs::path cert() const { return dir_ / "cert.pem"; }
+  fs::path key() const { return dir_ / "key.pem"; }
+
+  SmtpOptions Options(std::string scheme = "smtp") const {
+    return {.url = scheme + "://127.0.0.1:" + std::to_string(sink_ ? sink_->port() : FreePort()),
+            .from = kFrom,
+            .timeout = std::chrono::seconds(10)};
+  }
+
+  std::unique_ptr<Mailer> Smtp(const SmtpOptions& options) {
+    auto mailer = NewSmtpMailer(options, clock_, random_);
+    EXPECT_TRUE(mailer.ok()) << mailer.status().ToString();
+    return mailer.ok() ? std::move(mailer).value() : nullptr;
+  }
+
+  // What was received as message n: the envelope JSON and the raw message.
+  std::string Envelope(int n) const { return ReadFile(dir_ / "mail" / (std::to_string(n) + ".json")); }
+  std::string Received(int n) const { return ReadFile(dir_ / "mail" / (std::to_string(n) + ".eml")); }
+  bool AnyReceived() const { return fs::exists(dir_ / "mail" / "1.eml"); }
+
+  // The `nth` message BuildMessage makes from the clock and random seed the mailers here use:
+  // what the server must hold, byte for byte.
+  static std::string Expected(const Message& m, int nth = 1) {
+    FakeClock clock;
+    FakeRandom random(1);
+    std::string out;
+    for (int i = 0; i < nth; ++i) out = BuildMessage(m, kFrom, clock, random).value();
+    return out;
+  }
+
+  static Message Sample() {
+    return {"user@example.com", "Your sign-in code", "Your code is 123456.\nIt expires in 10 minutes.\n", ""};
+  }
+
+  fs::path dir_;
+  std::unique_ptr<SmtpSink> sink_;
+  FakeClock clock_;
+  FakeRandom random_{1};
+};
+
+TEST_F(SmtpTest, DeliversATextMessageAsBuilt) {
+  StartSink();
+  auto mailer = Smtp(Options());
+  ASSERT_NE(mailer, nullptr);
+  ASSERT_TRUE(mailer->Send(Sample()).ok());
+  EXPECT_EQ(Envelope(1),
+            R"({"mail_from": "noreply@example.com", "rcpt_tos": ["user@example.com"], "auth": null, "tls": false})");
+  const std::string received = Received(1);
+  EXPECT_EQ(received, Expected(Sample()));
+  EXPECT_NE(received.find("\r\nSubject: Your sign-in code\r\n"), std::string::npos);
+  EXPECT_NE(received.find("\r\n\r\nYour code is 123456.\r\nIt expires in 10 minutes.\r\n"), std::string::npos);
+}
+
+TEST_F(SmtpTest, DeliversMultipartUtf8) {
+  StartSink();
+  auto mailer = Smtp(Options());
+  ASSERT_NE(mailer, nullptr);
+  Message m = Sample();
+  m.subject = "Votre code de connexion — Zoë";
+  m.text = "Bonjour Zoë,\n.\nVotre code : 123456\n" + std::string(300, '=') + "\n";
+  m.html = "<p>Bonjour Zoë,</p><p>Votre code : <b>123456</b></p>\n";
+  ASSERT_TRUE(mailer->Send(m).ok());
+  EXPECT_EQ(Received(1), Expected(m)) << "received byte for byte, after SMTP dot-stuffing both ways";
+}
+
+TEST_F(SmtpTest, SendsSeveralMessagesFromSeveralThreads) {
+  StartSink();
+  auto mailer = Smtp(Options());
+  ASSERT_NE(mailer, nullptr);
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 3; ++i) {
+        Message m = Sample();
+        m.to = "user" + std::to_string(t * 10 + i) + "@example.com";
+        if (!mailer->Send(m).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures, 0);
+  for (int n = 1; n <= 12; ++n) EXPECT_NE(Received(n).find("\r\nTo: user"), std::string::npos) << n;
+}
+
+class SmtpAuthTest : public SmtpTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(SmtpAuthTest, AuthenticatesWithTheOfferedMechanism) {
+  StartSink({"--auth", "mailer:s3cret pass", "--auth-mechanisms", GetParam()});
+  SmtpOptions o = Options();
+  o.username = "mailer";
+  o.password = "s3cret pass";
+  auto mailer = Smtp(o);
+  ASSERT_NE(mailer, nullptr);
+  ASSERT_TRUE(mailer->Send(Sample()).ok());
+  EXPECT_NE(Envelope(1).find(std::string(R"("auth": {"user": "mailer", "mechanism": ")") + GetParam() + "\"}"),
+            std::string::npos)
+      << Envelope(1);
+}
+
+TEST_P(SmtpAuthTest, AWrongPasswordIsUnauthenticatedAndNotRetried) {
+  StartSink({"--auth", "mailer:s3cret", "--auth-mechanisms", GetParam()});
+  SmtpOptions o = Options();
+  o.username = "mailer";
+  o.password = "wrong-hunter2";
+  std::vector<milliseconds> sleeps;
+  auto mailer = NewRetryingMailer(Smtp(o), {}, [&](milliseconds d) { sleeps.push_back(d); });
+  Status s = mailer->Send(Sample());
+  EXPECT_EQ(s.code(), StatusCode::kUnauthenticated) << s.ToString();
+  EXPECT_EQ(s.message().find("hunter2"), std::string::npos) << s.message();
+  EXPECT_TRUE(sleeps.empty());
+  EXPECT_FALSE(AnyReceived());
+}
+
+INSTANTIATE_TEST_SUITE_P(Mechanisms, SmtpAuthTest, ::testing::Values("PLAIN", "LOGIN"));
+
+TEST_F(SmtpTest, StartTlsWithAPrivateCa) {
+  MakeCertificate();
+  StartSink({"--starttls", cert().string(), key().string(), "--require-starttls", "--auth", "mailer:s3cret"});
+  for (auto mode : {SmtpOptions::StartTls::kAlways, SmtpOptions::StartTls::kAuto}) {
+    SmtpOptions o = Options();
+    o.starttls = mode;
+    o.ca_file = cert().string();
+    o.username = "mailer";
+    o.password = "s3cret";
+    auto mailer = Smtp(o);
+    ASSERT_NE(mailer, nullptr);
+    Status s = mailer->Send(Sample());
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  for (int n : {1, 2}) {
+    EXPECT_NE(Envelope(n).find(R"("tls": true)"), std::string::npos) << "upgraded: " << Envelope(n);
+    EXPECT_EQ(Received(n), Expected(Sample(), n));
+  }
+}
+
+TEST_F(SmtpTest, AnUntrustedCertificateFailsAndIsNotRetried) {
+  MakeCertificate();
+  StartSink({"--starttls", cert().string(), key().string()});
+  std::vector<milliseconds> sleeps;
+  // kAuto on loopback: STARTTLS is used because it is offered, and then the certificate counts.
+  auto mailer = NewRetryingMailer(Smtp(Options()), {}, [&](milliseconds d) { sleeps.push_back(d); });
+  Status s = mailer->Send(Sample());
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+  EXPECT_TRUE(sleeps.empty());
+  EXPECT_FALSE(AnyReceived());
+}
+
+TEST_F(SmtpTest, RequiredTlsWithoutStartTlsFails) {
+  StartSink();
+  SmtpOptions o = Options();
+  o.starttls = SmtpOptions::StartTls::kAlways;
+  Status s = Smtp(o)->Send(Sample());
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+  EXPECT_NE(s.message().find("STARTTLS"), std::string::npos);
+  EXPECT_FALSE(AnyReceived());
+}
+
+TEST_F(SmtpTest, ImplicitTls) {
+  MakeCertificate();
+  StartSink({"--smtps", cert().string(), key().string()});
+  SmtpOptions o = Options("smtps");
+  o.ca_file = cert().string();
+  Status s = Smtp(o)->Send(Sample());
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_NE(Envelope(1).find(R"("tls": true)"), std::string::npos) << Envelope(1);
+  EXPECT_EQ(Received(1), Expected(Sample()));
+}
+
+TEST_F(SmtpTest, AServerThatIsDownIsUnavailableAndRetried) {
+  std::vector<milliseconds> sleeps;
+  auto mailer = NewRetryingMailer(Smtp(Options()), {}, [&](milliseconds d) { sleeps.push_back(d); });
+  Status s = mailer->Send(Sample());
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
+  EXPECT_EQ(sleeps, (std::vector<milliseconds>{milliseconds(200), milliseconds(600)}));
+
+  // A malformed message fails before any connection is tried.
+  Message bad = Sample();
+  bad.subject = "x\r\nBcc: y@example.net";
+  EXPECT_EQ(mailer->Send(bad).code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(SmtpTest, AServerThatNeverGreetsTimesOut) {
+  // Listening, so the connection completes, but nobody accepts it or says 220.
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  SmtpOptions o = Options();
+  o.url = "smtp://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  o.timeout = milliseconds(300);
+  const auto start = std::chrono::steady_clock::now();
+  Status s = Smtp(o)->Send(Sample());
+  const auto took = std::chrono::steady_clock::now() - start;
+  ::close(fd);
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
+  EXPECT_GE(took, milliseconds(250));
+  EXPECT_LT(took, std::chrono::seconds(5));
+}
+
+TEST_F(SmtpTest, ARejectedRecipientIsInvalidAndNotRetried) {
+  StartSink();
+  std::vector<milliseconds> sleeps;
+  auto mailer = NewRetryingMailer(Smtp(Options()), {}, [&](milliseconds d) { sleeps.push_back(d); });
+  Message m = Sample();
+  m.to = "reject@example.com";
+  Status s = mailer->Send(m);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  EXPECT_NE(s.message().find("(RCPT 550)"), std::string::npos) << s.message();
+  EXPECT_EQ(s.message().find("reject@"), std::string::npos) << "the recipient is not in the message";
+  EXPECT_TRUE(sleeps.empty());
+  EXPECT_FALSE(AnyReceived());
+}
+
+TEST_F(SmtpTest, ADeferredRecipientIsUnavailableAndRetried) {
+  StartSink();
+  std::vector<milliseconds> sleeps;
+  auto mailer = NewRetryingMailer(Smtp(Options()), {}, [&](milliseconds d) { sleeps.push_back(d); });
+  Message m = Sample();
+  m.to = "tempfail@example.com";
+  Status s = mailer->Send(m);
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
+  EXPECT_NE(s.message().find("(RCPT 451)"), std::string::npos) << s.message();
+  EXPECT_EQ(sleeps.size(), 2u);
+}
+
+TEST_F(SmtpTest, RelayDeniedIsAConfigurationProblemNotABadAddress) {
+  StartSink();
+  Message m = Sample();
+  m.to = "relaydenied@example.com";
+  Status s = Smtp(Options())->Send(m);
+  EXPECT_EQ(s.code(), StatusCode::kPermissionDenied) << s.ToString();
+  EXPECT_NE(s.message().find("(RCPT 554)"), std::string::npos) << s.message();
+}
+
+}  // namespace
+}  // namespace gatehouse::connectors::mail
