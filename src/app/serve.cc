@@ -225,6 +225,7 @@ int RunServe(const ServeOptions& o) {
 
   oauth::TransactionSealer sealer(*master, SystemClock::Instance(), random);
   oauth::ClientCache clients(**store, SystemClock::Instance(), std::chrono::milliseconds(2000));
+  oauth::ConnectionCache connections(**store, SystemClock::Instance(), std::chrono::milliseconds(2000));
   login::LoginDeps login_deps{.store = **store,
                               .sealer = sealer,
                               .csrf_key = crypto::DeriveKey(*master, "gatehouse csrf v1"),
@@ -236,7 +237,9 @@ int RunServe(const ServeOptions& o) {
                               .passwordless_key = crypto::DeriveKey(*master, "gatehouse passwordless v1"),
                               .passwordless = passwordless,
                               .limits = limits,
-                              .sessions = sessions};
+                              .sessions = sessions,
+                              .clients = &clients,
+                              .connections = &connections};
   oauth::AuthorizeDeps authorize_deps{**store, clients, sealer, issuer, login::MakeResume(login_deps)};
   oauth::MountAuthorize(router, authorize_deps);
   login::MountLogin(router, login_deps);

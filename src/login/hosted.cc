@@ -58,15 +58,15 @@ Result<LoginView> Hosted::BuildLoginView(const LoginTransaction& tx, std::string
   view.signup = signup;
   if (!tx.organization_id.empty()) {
     ASSIGN_OR_RETURN(view.org_name, kit_.OrgName(tx.organization_id));
-    ASSIGN_OR_RETURN(auto org_connections, kit_.deps().store.ListConnections(tx.organization_id));
-    for (const auto& c : org_connections) {
+    ASSIGN_OR_RETURN(auto org_connections, kit_.Connections(tx.organization_id));
+    for (const auto& c : *org_connections) {
       if (c.enabled && (c.type == store::ConnectionType::kOidc || c.type == store::ConnectionType::kSaml)) {
         view.sso.push_back({c.id, ButtonLabel(c)});
       }
     }
   }
-  ASSIGN_OR_RETURN(auto env_connections, kit_.deps().store.ListConnections(""));
-  for (const auto& c : env_connections) {
+  ASSIGN_OR_RETURN(auto env_connections, kit_.Connections(""));
+  for (const auto& c : *env_connections) {
     if (c.enabled && c.type == store::ConnectionType::kOAuth) view.social.push_back({c.id, ButtonLabel(c)});
   }
   return view;

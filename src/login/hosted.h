@@ -40,6 +40,7 @@
 #include "common/random.h"
 #include "http/request.h"
 #include "http/router.h"
+#include "oauth/client_cache.h"
 #include "oauth/transaction.h"
 #include "store/store.h"
 
@@ -89,6 +90,9 @@ struct LoginDeps {
   PasswordlessPolicy passwordless;
   RateLimitPolicy limits;
   SessionPolicy sessions;
+  // Read-through caches of clients and connections (2 s in serve); null: read the store.
+  oauth::ClientCache* clients = nullptr;
+  oauth::ConnectionCache* connections = nullptr;
 };
 
 // Mounts the routes above. `deps` is copied; the objects it refers to must outlive the router.

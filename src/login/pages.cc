@@ -106,8 +106,19 @@ bool PageKit::CheckCsrf(const http::Request& req, std::string_view tx_id, std::s
 }
 
 Result<std::string> PageKit::AppName(const oauth::LoginTransaction& tx) const {
+  if (deps_.clients != nullptr) {
+    ASSIGN_OR_RETURN(auto client, deps_.clients->Get(tx.client_id));
+    return client->name;
+  }
   ASSIGN_OR_RETURN(store::Client client, deps_.store.GetClient(tx.client_id));
   return client.name;
+}
+
+Result<std::shared_ptr<const std::vector<store::Connection>>> PageKit::Connections(
+    std::string_view organization_id) const {
+  if (deps_.connections != nullptr) return deps_.connections->List(organization_id);
+  ASSIGN_OR_RETURN(auto list, deps_.store.ListConnections(organization_id));
+  return std::make_shared<const std::vector<store::Connection>>(std::move(list));
 }
 
 Result<std::string> PageKit::OrgName(std::string_view org_id) const {

@@ -78,6 +78,8 @@ class PageKit {
 
   // ---- Lookups ----
   Result<std::string> AppName(const oauth::LoginTransaction& tx) const;
+  // store::Store::ListConnections, through the cache when there is one.
+  Result<std::shared_ptr<const std::vector<store::Connection>>> Connections(std::string_view organization_id) const;
   // The organization's display name; empty when it no longer exists.
   Result<std::string> OrgName(std::string_view org_id) const;
 

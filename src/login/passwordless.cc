@@ -55,9 +55,9 @@ std::optional<std::string> ParseOtp(std::string_view typed) {
 }
 
 Result<std::optional<store::Connection>> Passwordless::Connection() const {
-  ASSIGN_OR_RETURN(auto connections, kit_.deps().store.ListConnections(""));
-  for (auto& c : connections) {
-    if (c.type == store::ConnectionType::kPasswordless && c.enabled) return std::optional(std::move(c));
+  ASSIGN_OR_RETURN(auto connections, kit_.Connections(""));
+  for (const auto& c : *connections) {
+    if (c.type == store::ConnectionType::kPasswordless && c.enabled) return std::optional(c);
   }
   return std::optional<store::Connection>();
 }

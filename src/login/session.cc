@@ -73,13 +73,14 @@ Result<std::vector<BrowserSession>> SessionManager::Live(const http::Request& re
   return out;
 }
 
-Result<SessionManager::Started> SessionManager::Start(const http::Request& request, const store::User& user,
-                                                      std::string_view connection_id,
-                                                      std::string_view auth_method) const {
+Result<SessionManager::Begun> SessionManager::Begin(const http::Request& request, const store::User& user,
+                                                  std::string_view connection_id,
+                                                  std::string_view auth_method) const {
   ASSIGN_OR_RETURN(std::vector<BrowserSession> live, Live(request));
   const UnixSeconds now = clock_.NowSeconds();
   const std::string token = Base64UrlEncode(random_.Bytes(kSessionTokenBytes));
-  store::Session s;
+  Begun out;
+  store::Session& s = out.session;
   s.id = NewId(random_, id_prefix::kSession);
   s.token_hash = SessionTokenHash(token);
   s.user_id = user.id;
@@ -90,19 +91,17 @@ Result<SessionManager::Started> SessionManager::Start(const http::Request& reque
   s.last_seen_at = now;
   s.expires_at = now + policy_.lifetime;
   s.idle_expires_at = std::min(now + policy_.idle_timeout, s.expires_at);
-  RETURN_IF_ERROR(store_.CreateSession(s));
 
   std::vector<std::string> tokens = {token};
   for (const BrowserSession& other : live) {
     if (other.user.id == user.id) {
-      // A new sign-in of the same account replaces its older session in this browser.
-      Status deleted = store_.DeleteSession(other.session.id);
-      if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) return deleted;
+      out.ended_sessions.push_back(other.session.id);
       continue;
     }
     if (tokens.size() < policy_.max_per_browser) tokens.push_back(other.token);
   }
-  return Started{std::move(s), SessionSetCookie(tokens, secure_cookies_, policy_.lifetime)};
+  out.set_cookie = SessionSetCookie(tokens, secure_cookies_, policy_.lifetime);
+  return out;
 }
 
 }  // namespace gatehouse::login

@@ -58,14 +58,16 @@ class SessionManager {
   // Sessions that ended or no longer exist are left out; live ones are touched.
   Result<std::vector<BrowserSession>> Live(const http::Request& request) const;
 
-  struct Started {
-    store::Session session;
-    std::string set_cookie;  // the Set-Cookie header value
+  struct Begun {
+    store::Session session;                   // to create
+    std::vector<std::string> ended_sessions;  // to delete: this user's older sessions here
+    std::string set_cookie;                   // the Set-Cookie header value
   };
-  // Starts a session for `user` authenticated now with `connection_id`/`auth_method`. The
-  // browser's other live sessions stay in the cookie, except this user's, which are ended.
-  Result<Started> Start(const http::Request& request, const store::User& user, std::string_view connection_id,
-                        std::string_view auth_method) const;
+  // A session for `user`, authenticated now with `connection_id`/`auth_method`, not yet stored:
+  // the caller stores it with the rest of the login (store::Store::CompleteLogin). The
+  // browser's other live sessions stay in the cookie, except this user's, which it replaces.
+  Result<Begun> Begin(const http::Request& request, const store::User& user, std::string_view connection_id,
+                      std::string_view auth_method) const;
 
  private:
   bool IsLive(const store::Session& s, UnixSeconds now) const {

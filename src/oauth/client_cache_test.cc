@@ -38,5 +38,22 @@ TEST(ClientCacheTest, UnknownIdsAreNotCached) {
   EXPECT_TRUE(cache.Get("skc_late").ok());
 }
 
+TEST(ConnectionCacheTest, ServesEachOwnersListUntilTtl) {
+  auto store = std::move(store::OpenStore("sqlite::memory:", {.create_if_missing = true})).value();
+  ASSERT_TRUE(store->CreateOrganization({.id = "org_a", .display_name = "A", .created_at = 1, .updated_at = 1}).ok());
+  store::Connection c{.id = "conn_email", .type = store::ConnectionType::kPasswordless, .provider = "email",
+                      .enabled = true, .settings_json = "{}", .created_at = 1, .updated_at = 1};
+  ASSERT_TRUE(store->CreateConnection(c).ok());
+  FakeClock clock;
+  ConnectionCache cache(*store, clock, std::chrono::milliseconds(2000));
+  EXPECT_EQ((*cache.List(""))->size(), 1u);
+  EXPECT_TRUE((*cache.List("org_a"))->empty());  // each owner is its own entry
+  ASSERT_TRUE(store->SetConnectionEnabled("conn_email", false, 2).ok());
+  clock.Advance(std::chrono::milliseconds(1999));
+  EXPECT_TRUE((*cache.List(""))->front().enabled);
+  clock.Advance(std::chrono::milliseconds(1));
+  EXPECT_FALSE((*cache.List(""))->front().enabled);
+}
+
 }  // namespace
 }  // namespace gatehouse::oauth

@@ -22,6 +22,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -196,6 +197,14 @@ struct AuthorizationCode {
   bool operator==(const AuthorizationCode&) const = default;
 };
 
+// Everything the end of a login writes, for Store::CompleteLogin.
+struct LoginCompletion {
+  std::optional<Membership> membership;    // added if absent
+  std::vector<std::string> ended_sessions; // session ids deleted (absent ones ignored)
+  std::optional<Session> session;          // created
+  AuthorizationCode code;                  // created
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -341,6 +350,12 @@ class Store {
   // used already (the caller revokes what the first use issued). Expiry is the caller's to
   // check. kNotFound if absent; kInvalidArgument if now <= 0 (0 would read as unconsumed).
   virtual Result<AuthorizationCode> ConsumeAuthorizationCode(std::string_view code_hash, UnixSeconds now) = 0;
+
+  // The end of a login in one atomic step: the membership (as AddMembership), the ended
+  // sessions deleted, the new session (as CreateSession), the code (as CreateAuthorizationCode).
+  // All or nothing: kAlreadyExists when the code's transaction completed before, kNotFound when
+  // the organization or user is gone, and then nothing is written.
+  virtual Status CompleteLogin(const LoginCompletion& completion) = 0;
 
   // ---- Expiry -----------------------------------------------------------------------------
 

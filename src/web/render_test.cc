@@ -27,15 +27,25 @@ std::string HeaderOf(const http::Response& r, std::string_view name) {
 
 TEST(Render, EveryTemplateParsesAndRendersWithoutData) {
   for (const EmbeddedFile& f : EmbeddedTemplates()) {
-    std::string name(f.name.substr(0, f.name.size() - 5));  // drop ".html"
-    std::string html;
-    ASSERT_NO_THROW(html = Render(name, Data())) << name;
-    EXPECT_THAT(html, Not(HasSubstr("{{"))) << name;
+    const bool text = f.name.ends_with(".txt");
+    std::string name(f.name.substr(0, f.name.rfind('.')));
+    std::string out;
+    ASSERT_NO_THROW(out = text ? RenderText(name, Data()) : Render(name, Data())) << f.name;
+    EXPECT_THAT(out, Not(HasSubstr("{{"))) << f.name;
   }
 }
 
+TEST(Render, TextTemplatesDoNotEscapeAndHtmlOnesDo) {
+  Data d;
+  d["app_name"] = "A & B <Co>";
+  d["code"] = "123456";
+  d["minutes"] = "10";
+  EXPECT_THAT(RenderText("email_code", d), HasSubstr("Sign in to A & B <Co>."));
+  EXPECT_THAT(Render("email_code", d), HasSubstr("A &amp; B &lt;Co&gt;"));
+}
+
 TEST(Render, PagesShareTheLayout) {
-  for (const char* page : {"error", "login", "connection", "passwordless"}) {
+  for (const char* page : {"error", "login", "connection", "passwordless", "magic_confirm", "select_account"}) {
     std::string html = Render(page, Data());
     EXPECT_THAT(html, HasSubstr("<!doctype html>")) << page;
     EXPECT_THAT(html, HasSubstr("<html lang=\"en\">")) << page;

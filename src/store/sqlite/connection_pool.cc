@@ -53,7 +53,7 @@ Result<Lease> ConnectionPool::Acquire() {
   }
   ++open_;
   lock.unlock();
-  Result<std::unique_ptr<SQLite::Database>> db = OpenConnection();
+  Result<std::unique_ptr<PooledConnection>> db = OpenConnection();
   if (!db.ok()) {
     lock.lock();
     --open_;
@@ -63,7 +63,8 @@ Result<Lease> ConnectionPool::Acquire() {
   return Lease(this, std::move(db).value());
 }
 
-void ConnectionPool::Release(std::unique_ptr<SQLite::Database> db) {
+void ConnectionPool::Release(std::unique_ptr<PooledConnection> db) {
+  db->ResetStatements();
   // A call that threw mid-transaction has had it rolled back by SQLite::Transaction; make
   // sure, and drop the connection if it is still inside one (never the only connection to an
   // in-memory database: that would drop the database).
@@ -80,11 +81,11 @@ void ConnectionPool::Release(std::unique_ptr<SQLite::Database> db) {
   cv_.notify_one();
 }
 
-Result<std::unique_ptr<SQLite::Database>> ConnectionPool::OpenConnection() {
+Result<std::unique_ptr<PooledConnection>> ConnectionPool::OpenConnection() {
   int flags = SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX;  // one thread at a time per connection
   if (config_.create || config_.memory) flags |= SQLite::OPEN_CREATE;
   try {
-    auto db = std::make_unique<SQLite::Database>(config_.path, flags, config_.busy_timeout_ms);
+    auto db = std::make_unique<PooledConnection>(config_.path, flags, config_.busy_timeout_ms);
     // Opening is lazy: read the schema now so that a file that is not a database fails here,
     // with a clear message, rather than in the first real query.
     try {
@@ -105,6 +106,44 @@ Result<std::unique_ptr<SQLite::Database>> ConnectionPool::OpenConnection() {
   } catch (const SQLite::Exception& e) {
     return StatusFromSqlite(e, "open " + config_.path);
   }
+}
+
+PooledConnection::~PooledConnection() {
+  // Statements are finalized before the handle closes (the base class's destructor).
+  used_.clear();
+  cache_.clear();
+}
+
+SQLite::Statement& PooledConnection::Prepare(std::string_view sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) it = cache_.emplace(std::string(sql), std::vector<std::unique_ptr<Cached>>()).first;
+  for (auto& cached : it->second) {
+    if (!cached->in_use) {
+      cached->in_use = true;
+      used_.push_back(cached.get());
+      return *cached->stmt;
+    }
+  }
+  auto cached = std::make_unique<Cached>();
+  cached->stmt = std::make_unique<SQLite::Statement>(*this, std::string(sql));
+  cached->in_use = true;
+  used_.push_back(cached.get());
+  it->second.push_back(std::move(cached));
+  return *it->second.back()->stmt;
+}
+
+void PooledConnection::ResetStatements() {
+  for (Cached* cached : used_) {
+    cached->stmt->tryReset();
+    cached->stmt->clearBindings();
+    cached->in_use = false;
+  }
+  used_.clear();
+}
+
+SQLite::Statement& Prepare(SQLite::Database& db, std::string_view sql) {
+  // Every connection the store hands to its code is a PooledConnection (Acquire opens only those).
+  return static_cast<PooledConnection&>(db).Prepare(sql);
 }
 
 Lease::~Lease() {

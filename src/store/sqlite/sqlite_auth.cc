@@ -20,7 +20,7 @@ void BindTime(SQLite::Statement& stmt, int index, UnixSeconds value) {
 }
 
 bool RowExists(SQLite::Database& db, const char* query, std::string_view id) {
-  SQLite::Statement stmt(db, query);
+  SQLite::Statement& stmt = Prepare(db, query);
   BindText(stmt, 1, id);
   return stmt.executeStep();
 }
@@ -106,7 +106,7 @@ void BindChallenge(SQLite::Statement& stmt, const EmailChallenge& c) {
 }
 
 Result<EmailChallenge> LoadChallenge(SQLite::Database& db, std::string_view transaction_id) {
-  SQLite::Statement stmt(db, std::string(kSelectChallenges) + "WHERE transaction_id = ?1");
+  SQLite::Statement& stmt = Prepare(db, std::string(kSelectChallenges) + "WHERE transaction_id = ?1");
   BindText(stmt, 1, transaction_id);
   if (!stmt.executeStep()) {
     return NotFoundError("email challenge of transaction " + std::string(transaction_id) + " does not exist");
@@ -142,13 +142,83 @@ AuthorizationCode ReadCode(SQLite::Statement& stmt) {
   return c;
 }
 
+// The body of AddMembership, inside the caller's write transaction.
+Result<bool> AddMembershipIn(SQLite::Database& db, const Membership& membership) {
+  // Checked here, in the write transaction, rather than left to the foreign
+  // keys, which would fail as a constraint (kInvalidArgument), not kNotFound.
+  if (!RowExists(db, "SELECT 1 FROM organizations WHERE id = ?1", membership.organization_id)) {
+    return NotFoundError("organization " + membership.organization_id + " does not exist");
+  }
+  if (!RowExists(db, "SELECT 1 FROM users WHERE id = ?1", membership.user_id)) {
+    return NotFoundError("user " + membership.user_id + " does not exist");
+  }
+  SQLite::Statement& stmt = Prepare(db,
+                         "INSERT INTO memberships (organization_id, user_id, created_at) "
+                         "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING");
+  BindText(stmt, 1, membership.organization_id);
+  BindText(stmt, 2, membership.user_id);
+  BindTime(stmt, 3, membership.created_at);
+  return stmt.exec() == 1;  // 0: already a member, the first created_at kept
+}
+
+// The body of CreateSession, inside the caller's write transaction.
+Status CreateSessionIn(SQLite::Database& db, const Session& session) {
+  if (!RowExists(db, "SELECT 1 FROM users WHERE id = ?1", session.user_id)) {
+    return NotFoundError("user " + session.user_id + " does not exist");
+  }
+  SQLite::Statement& stmt = Prepare(db,
+                         "INSERT INTO sessions (id, token_hash, user_id, connection_id, auth_method, auth_time, "
+                         "created_at, last_seen_at, idle_expires_at, expires_at) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  BindText(stmt, 1, session.id);
+  BindText(stmt, 2, session.token_hash);
+  BindText(stmt, 3, session.user_id);
+  BindText(stmt, 4, session.connection_id);
+  BindText(stmt, 5, session.auth_method);
+  BindTime(stmt, 6, session.auth_time);
+  BindTime(stmt, 7, session.created_at);
+  BindTime(stmt, 8, session.last_seen_at);
+  BindTime(stmt, 9, session.idle_expires_at);
+  BindTime(stmt, 10, session.expires_at);
+  stmt.exec();  // a taken id or token_hash -> kAlreadyExists
+  return Status::Ok();
+}
+
+// The body of CreateAuthorizationCode, inside the caller's write transaction.
+Status InsertAuthorizationCode(SQLite::Database& db, const AuthorizationCode& code) {
+  SQLite::Statement& stmt = Prepare(
+      db,
+      "INSERT INTO authorization_codes (code_hash, transaction_id, client_id, redirect_uri, scope, "
+      "code_challenge, nonce, user_id, organization_id, session_id, connection_id, auth_method, "
+      "auth_time, created_at, expires_at, consumed_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+  BindText(stmt, 1, code.code_hash);
+  BindText(stmt, 2, code.transaction_id);
+  BindText(stmt, 3, code.client_id);
+  BindText(stmt, 4, code.redirect_uri);
+  BindText(stmt, 5, code.scope);
+  BindText(stmt, 6, code.code_challenge);
+  BindText(stmt, 7, code.nonce);
+  BindText(stmt, 8, code.user_id);
+  BindText(stmt, 9, code.organization_id);
+  BindText(stmt, 10, code.session_id);
+  BindText(stmt, 11, code.connection_id);
+  BindText(stmt, 12, code.auth_method);
+  BindTime(stmt, 13, code.auth_time);
+  BindTime(stmt, 14, code.created_at);
+  BindTime(stmt, 15, code.expires_at);
+  BindTime(stmt, 16, code.consumed_at);
+  stmt.exec();  // a taken code_hash or transaction_id -> kAlreadyExists
+  return Status::Ok();
+}
+
 }  // namespace
 
 // ---- Users and memberships ------------------------------------------------------------------
 
 Status SqliteStore::CreateUser(const User& user) {
   return RunWrite(*pool_, "create user " + user.id, [&](SQLite::Database& db) -> Status {
-    SQLite::Statement stmt(db,
+    SQLite::Statement& stmt = Prepare(db,
                            "INSERT INTO users (id, email, email_verified, name, created_at, updated_at) "
                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     BindText(stmt, 1, user.id);
@@ -164,7 +234,7 @@ Status SqliteStore::CreateUser(const User& user) {
 
 Result<User> SqliteStore::GetUser(std::string_view id) {
   return RunRead(*pool_, "get user " + std::string(id), [&](SQLite::Database& db) -> Result<User> {
-    SQLite::Statement stmt(db, std::string(kSelectUsers) + "WHERE id = ?1");
+    SQLite::Statement& stmt = Prepare(db, std::string(kSelectUsers) + "WHERE id = ?1");
     BindText(stmt, 1, id);
     if (!stmt.executeStep()) return NotFoundError("user " + std::string(id) + " does not exist");
     return ReadUser(stmt);
@@ -174,7 +244,7 @@ Result<User> SqliteStore::GetUser(std::string_view id) {
 Result<User> SqliteStore::FindUserByEmail(std::string_view email) {
   // The email is personal data: it stays out of the status messages.
   return RunRead(*pool_, "find user by email", [&](SQLite::Database& db) -> Result<User> {
-    SQLite::Statement stmt(db, std::string(kSelectUsers) + "WHERE email = ?1");  // exact, BINARY
+    SQLite::Statement& stmt = Prepare(db, std::string(kSelectUsers) + "WHERE email = ?1");  // exact, BINARY
     BindText(stmt, 1, email);
     if (!stmt.executeStep()) return NotFoundError("no user has this email");
     return ReadUser(stmt);
@@ -183,7 +253,7 @@ Result<User> SqliteStore::FindUserByEmail(std::string_view email) {
 
 Result<std::vector<User>> SqliteStore::ListUsers() {
   return RunRead(*pool_, "list users", [&](SQLite::Database& db) -> Result<std::vector<User>> {
-    SQLite::Statement stmt(db, std::string(kSelectUsers) + "ORDER BY created_at, id");
+    SQLite::Statement& stmt = Prepare(db, std::string(kSelectUsers) + "ORDER BY created_at, id");
     std::vector<User> out;
     while (stmt.executeStep()) out.push_back(ReadUser(stmt));
     return out;
@@ -191,30 +261,14 @@ Result<std::vector<User>> SqliteStore::ListUsers() {
 }
 
 Result<bool> SqliteStore::AddMembership(const Membership& membership) {
-  return RunWrite(*pool_, "add membership " + membership.user_id + " in " + membership.organization_id,
-                  [&](SQLite::Database& db) -> Result<bool> {
-                    // Checked here, in the write transaction, rather than left to the foreign
-                    // keys, which would fail as a constraint (kInvalidArgument), not kNotFound.
-                    if (!RowExists(db, "SELECT 1 FROM organizations WHERE id = ?1", membership.organization_id)) {
-                      return NotFoundError("organization " + membership.organization_id + " does not exist");
-                    }
-                    if (!RowExists(db, "SELECT 1 FROM users WHERE id = ?1", membership.user_id)) {
-                      return NotFoundError("user " + membership.user_id + " does not exist");
-                    }
-                    SQLite::Statement stmt(db,
-                                           "INSERT INTO memberships (organization_id, user_id, created_at) "
-                                           "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING");
-                    BindText(stmt, 1, membership.organization_id);
-                    BindText(stmt, 2, membership.user_id);
-                    BindTime(stmt, 3, membership.created_at);
-                    return stmt.exec() == 1;  // 0: already a member, the first created_at kept
-                  });
+  return RunWrite(*pool_, "add membership of " + membership.user_id + " in " + membership.organization_id,
+                  [&](SQLite::Database& db) { return AddMembershipIn(db, membership); });
 }
 
 Result<std::vector<Membership>> SqliteStore::ListUserMemberships(std::string_view user_id) {
   return RunRead(*pool_, "list memberships of " + std::string(user_id),
                  [&](SQLite::Database& db) -> Result<std::vector<Membership>> {
-                   SQLite::Statement stmt(db,
+                   SQLite::Statement& stmt = Prepare(db,
                                           "SELECT organization_id, user_id, created_at FROM memberships "
                                           "WHERE user_id = ?1 ORDER BY created_at, organization_id");
                    BindText(stmt, 1, user_id);
@@ -233,33 +287,14 @@ Result<std::vector<Membership>> SqliteStore::ListUserMemberships(std::string_vie
 // ---- Browser sessions -----------------------------------------------------------------------
 
 Status SqliteStore::CreateSession(const Session& session) {
-  return RunWrite(*pool_, "create session " + session.id, [&](SQLite::Database& db) -> Status {
-    if (!RowExists(db, "SELECT 1 FROM users WHERE id = ?1", session.user_id)) {
-      return NotFoundError("user " + session.user_id + " does not exist");
-    }
-    SQLite::Statement stmt(db,
-                           "INSERT INTO sessions (id, token_hash, user_id, connection_id, auth_method, auth_time, "
-                           "created_at, last_seen_at, idle_expires_at, expires_at) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-    BindText(stmt, 1, session.id);
-    BindText(stmt, 2, session.token_hash);
-    BindText(stmt, 3, session.user_id);
-    BindText(stmt, 4, session.connection_id);
-    BindText(stmt, 5, session.auth_method);
-    BindTime(stmt, 6, session.auth_time);
-    BindTime(stmt, 7, session.created_at);
-    BindTime(stmt, 8, session.last_seen_at);
-    BindTime(stmt, 9, session.idle_expires_at);
-    BindTime(stmt, 10, session.expires_at);
-    stmt.exec();  // a taken id or token_hash -> kAlreadyExists
-    return Status::Ok();
-  });
+  return RunWrite(*pool_, "create session " + session.id,
+                  [&](SQLite::Database& db) { return CreateSessionIn(db, session); });
 }
 
 Result<Session> SqliteStore::FindSessionByToken(std::string_view token_hash) {
   // Not even the hash goes into messages: a log line is not the place for a session handle.
   return RunRead(*pool_, "find session by token", [&](SQLite::Database& db) -> Result<Session> {
-    SQLite::Statement stmt(db, std::string(kSelectSessions) + "WHERE token_hash = ?1");
+    SQLite::Statement& stmt = Prepare(db, std::string(kSelectSessions) + "WHERE token_hash = ?1");
     BindText(stmt, 1, token_hash);
     if (!stmt.executeStep()) return NotFoundError("no session has this token");
     return ReadSession(stmt);
@@ -268,7 +303,7 @@ Result<Session> SqliteStore::FindSessionByToken(std::string_view token_hash) {
 
 Result<Session> SqliteStore::GetSession(std::string_view id) {
   return RunRead(*pool_, "get session " + std::string(id), [&](SQLite::Database& db) -> Result<Session> {
-    SQLite::Statement stmt(db, std::string(kSelectSessions) + "WHERE id = ?1");
+    SQLite::Statement& stmt = Prepare(db, std::string(kSelectSessions) + "WHERE id = ?1");
     BindText(stmt, 1, id);
     if (!stmt.executeStep()) return NotFoundError("session " + std::string(id) + " does not exist");
     return ReadSession(stmt);
@@ -277,7 +312,7 @@ Result<Session> SqliteStore::GetSession(std::string_view id) {
 
 Status SqliteStore::TouchSession(std::string_view id, UnixSeconds last_seen_at, UnixSeconds idle_expires_at) {
   return RunWrite(*pool_, "touch session " + std::string(id), [&](SQLite::Database& db) -> Status {
-    SQLite::Statement stmt(db, "UPDATE sessions SET last_seen_at = ?2, idle_expires_at = ?3 WHERE id = ?1");
+    SQLite::Statement& stmt = Prepare(db, "UPDATE sessions SET last_seen_at = ?2, idle_expires_at = ?3 WHERE id = ?1");
     BindText(stmt, 1, id);
     BindTime(stmt, 2, last_seen_at);
     BindTime(stmt, 3, idle_expires_at);
@@ -288,7 +323,7 @@ Status SqliteStore::TouchSession(std::string_view id, UnixSeconds last_seen_at, 
 
 Status SqliteStore::DeleteSession(std::string_view id) {
   return RunWrite(*pool_, "delete session " + std::string(id), [&](SQLite::Database& db) -> Status {
-    SQLite::Statement stmt(db, "DELETE FROM sessions WHERE id = ?1");
+    SQLite::Statement& stmt = Prepare(db, "DELETE FROM sessions WHERE id = ?1");
     BindText(stmt, 1, id);
     if (stmt.exec() == 0) return NotFoundError("session " + std::string(id) + " does not exist");
     return Status::Ok();
@@ -300,7 +335,7 @@ Status SqliteStore::DeleteSession(std::string_view id) {
 Status SqliteStore::PutEmailChallenge(const EmailChallenge& challenge) {
   return RunWrite(*pool_, "put email challenge of transaction " + challenge.transaction_id,
                   [&](SQLite::Database& db) -> Status {
-                    SQLite::Statement current(db, "SELECT consumed_at FROM email_challenges WHERE transaction_id = ?1");
+                    SQLite::Statement& current = Prepare(db, "SELECT consumed_at FROM email_challenges WHERE transaction_id = ?1");
                     BindText(current, 1, challenge.transaction_id);
                     if (current.executeStep() && current.getColumn(0).getInt64() != 0) {
                       return FailedPreconditionError("email challenge of transaction " + challenge.transaction_id +
@@ -309,7 +344,7 @@ Status SqliteStore::PutEmailChallenge(const EmailChallenge& challenge) {
                     // An upsert on transaction_id only (not INSERT OR REPLACE, which would
                     // delete another transaction's row holding the same link_hash): a taken
                     // link_hash fails the unique index -> kAlreadyExists.
-                    SQLite::Statement stmt(
+                    SQLite::Statement& stmt = Prepare(
                         db,
                         "INSERT INTO email_challenges (transaction_id, email, code_hash, link_hash, browser_hash, "
                         "sealed_transaction, attempts, send_count, last_sent_at, created_at, expires_at, consumed_at) "
@@ -335,7 +370,7 @@ Result<EmailChallenge> SqliteStore::FindEmailChallengeByLink(std::string_view li
   // "" is stored as NULL, which no `=` matches; say so rather than rely on it.
   if (link_hash.empty()) return NotFoundError("no email challenge has an empty link");
   return RunRead(*pool_, "find email challenge by link", [&](SQLite::Database& db) -> Result<EmailChallenge> {
-    SQLite::Statement stmt(db, std::string(kSelectChallenges) + "WHERE link_hash = ?1");
+    SQLite::Statement& stmt = Prepare(db, std::string(kSelectChallenges) + "WHERE link_hash = ?1");
     BindText(stmt, 1, link_hash);
     if (!stmt.executeStep()) return NotFoundError("no email challenge has this link");
     return ReadChallenge(stmt);
@@ -352,7 +387,7 @@ Result<EmailChallenge> SqliteStore::UpdateEmailChallenge(
                       return InvalidArgumentError("update of the email challenge of transaction " +
                                                   current.transaction_id + " tried to change its transaction id");
                     }
-                    SQLite::Statement stmt(
+                    SQLite::Statement& stmt = Prepare(
                         db,
                         "UPDATE email_challenges SET email = ?2, code_hash = ?3, link_hash = ?4, browser_hash = ?5, "
                         "sealed_transaction = ?6, attempts = ?7, send_count = ?8, last_sent_at = ?9, "
@@ -373,7 +408,7 @@ Result<RateLimitResult> SqliteStore::HitRateLimit(std::string_view key, int limi
   }
   // Keys may hold an email address: they stay out of the messages.
   return RunWrite(*pool_, "hit rate limit", [&](SQLite::Database& db) -> Result<RateLimitResult> {
-    SQLite::Statement current(db, "SELECT window_end, count FROM rate_limits WHERE key = ?1");
+    SQLite::Statement& current = Prepare(db, "SELECT window_end, count FROM rate_limits WHERE key = ?1");
     BindText(current, 1, key);
     RateLimitResult result;
     if (current.executeStep() && now < current.getColumn(0).getInt64()) {
@@ -385,7 +420,7 @@ Result<RateLimitResult> SqliteStore::HitRateLimit(std::string_view key, int limi
         result.retry_after = window_end - now;  // >= 1, as now < window_end
         return result;
       }
-      SQLite::Statement hit(db, "UPDATE rate_limits SET count = count + 1 WHERE key = ?1");
+      SQLite::Statement& hit = Prepare(db, "UPDATE rate_limits SET count = count + 1 WHERE key = ?1");
       BindText(hit, 1, key);
       hit.exec();
       result.allowed = true;
@@ -396,7 +431,7 @@ Result<RateLimitResult> SqliteStore::HitRateLimit(std::string_view key, int limi
     // rather than overflow on an absurd window.)
     constexpr UnixSeconds kNever = std::numeric_limits<UnixSeconds>::max();
     const UnixSeconds window_end = now > kNever - window ? kNever : now + window;
-    SQLite::Statement start(db,
+    SQLite::Statement& start = Prepare(db,
                             "INSERT INTO rate_limits (key, window_start, window_end, count) VALUES (?1, ?2, ?3, 1) "
                             "ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start, "
                             "window_end = excluded.window_end, count = 1");
@@ -414,31 +449,22 @@ Result<RateLimitResult> SqliteStore::HitRateLimit(std::string_view key, int limi
 
 Status SqliteStore::CreateAuthorizationCode(const AuthorizationCode& code) {
   return RunWrite(*pool_, "create authorization code of transaction " + code.transaction_id,
+                  [&](SQLite::Database& db) { return InsertAuthorizationCode(db, code); });
+}
+
+Status SqliteStore::CompleteLogin(const LoginCompletion& completion) {
+  return RunWrite(*pool_, "complete login of transaction " + completion.code.transaction_id,
                   [&](SQLite::Database& db) -> Status {
-                    SQLite::Statement stmt(
-                        db,
-                        "INSERT INTO authorization_codes (code_hash, transaction_id, client_id, redirect_uri, scope, "
-                        "code_challenge, nonce, user_id, organization_id, session_id, connection_id, auth_method, "
-                        "auth_time, created_at, expires_at, consumed_at) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
-                    BindText(stmt, 1, code.code_hash);
-                    BindText(stmt, 2, code.transaction_id);
-                    BindText(stmt, 3, code.client_id);
-                    BindText(stmt, 4, code.redirect_uri);
-                    BindText(stmt, 5, code.scope);
-                    BindText(stmt, 6, code.code_challenge);
-                    BindText(stmt, 7, code.nonce);
-                    BindText(stmt, 8, code.user_id);
-                    BindText(stmt, 9, code.organization_id);
-                    BindText(stmt, 10, code.session_id);
-                    BindText(stmt, 11, code.connection_id);
-                    BindText(stmt, 12, code.auth_method);
-                    BindTime(stmt, 13, code.auth_time);
-                    BindTime(stmt, 14, code.created_at);
-                    BindTime(stmt, 15, code.expires_at);
-                    BindTime(stmt, 16, code.consumed_at);
-                    stmt.exec();  // a taken code_hash or transaction_id -> kAlreadyExists
-                    return Status::Ok();
+                    if (completion.membership) RETURN_IF_ERROR(AddMembershipIn(db, *completion.membership).status());
+                    SQLite::Statement& end = Prepare(db, "DELETE FROM sessions WHERE id = ?1");
+                    for (const std::string& id : completion.ended_sessions) {
+                      BindText(end, 1, id);
+                      end.exec();
+                      end.reset();
+                    }
+                    if (completion.session) RETURN_IF_ERROR(CreateSessionIn(db, *completion.session));
+                    // Last: a transaction completed before (kAlreadyExists) rolls all of it back.
+                    return InsertAuthorizationCode(db, completion.code);
                   });
 }
 
@@ -448,12 +474,12 @@ Result<AuthorizationCode> SqliteStore::ConsumeAuthorizationCode(std::string_view
   }
   // The code itself stays out of messages; the transaction id names it in logs.
   return RunWrite(*pool_, "consume authorization code", [&](SQLite::Database& db) -> Result<AuthorizationCode> {
-    SQLite::Statement stmt(db, std::string(kSelectCodes) + "WHERE code_hash = ?1");
+    SQLite::Statement& stmt = Prepare(db, std::string(kSelectCodes) + "WHERE code_hash = ?1");
     BindText(stmt, 1, code_hash);
     if (!stmt.executeStep()) return NotFoundError("no authorization code has this hash");
     AuthorizationCode before = ReadCode(stmt);
     if (before.consumed_at == 0) {
-      SQLite::Statement consume(db, "UPDATE authorization_codes SET consumed_at = ?2 WHERE code_hash = ?1");
+      SQLite::Statement& consume = Prepare(db, "UPDATE authorization_codes SET consumed_at = ?2 WHERE code_hash = ?1");
       BindText(consume, 1, code_hash);
       BindTime(consume, 2, now);
       consume.exec();
@@ -473,7 +499,7 @@ Result<int> SqliteStore::DeleteExpired(UnixSeconds now) {
              "DELETE FROM authorization_codes WHERE expires_at <= ?1",
              "DELETE FROM rate_limits WHERE window_end <= ?1",
          }) {
-      SQLite::Statement stmt(db, query);
+      SQLite::Statement& stmt = Prepare(db, query);
       BindTime(stmt, 1, now);
       deleted += stmt.exec();
     }

@@ -25,7 +25,7 @@ void BindOptionalText(SQLite::Statement& stmt, int index, std::string_view value
 }
 
 bool OrganizationExists(SQLite::Database& db, std::string_view id) {
-  SQLite::Statement stmt(db, "SELECT 1 FROM organizations WHERE id = ?1");
+  SQLite::Statement& stmt = Prepare(db, "SELECT 1 FROM organizations WHERE id = ?1");
   BindText(stmt, 1, id);
   return stmt.executeStep();
 }
@@ -102,7 +102,7 @@ Result<std::vector<Connection>> ReadConnections(SQLite::Statement& stmt) {
 
 Status SqliteStore::CreateOrganization(const Organization& org) {
   return RunWrite(*pool_, "create organization " + org.id, [&](SQLite::Database& db) -> Status {
-    SQLite::Statement stmt(db,
+    SQLite::Statement& stmt = Prepare(db,
                            "INSERT INTO organizations (id, display_name, external_id, created_at, updated_at) "
                            "VALUES (?1, ?2, ?3, ?4, ?5)");
     BindText(stmt, 1, org.id);
@@ -118,7 +118,7 @@ Status SqliteStore::CreateOrganization(const Organization& org) {
 Result<Organization> SqliteStore::GetOrganization(std::string_view id) {
   return RunRead(*pool_, "get organization " + std::string(id),
                  [&](SQLite::Database& db) -> Result<Organization> {
-                   SQLite::Statement stmt(db, std::string(kSelectOrganizations) + "WHERE id = ?1");
+                   SQLite::Statement& stmt = Prepare(db, std::string(kSelectOrganizations) + "WHERE id = ?1");
                    BindText(stmt, 1, id);
                    if (!stmt.executeStep()) return NoOrganization(id);
                    return ReadOrganization(stmt);
@@ -127,7 +127,7 @@ Result<Organization> SqliteStore::GetOrganization(std::string_view id) {
 
 Result<std::vector<Organization>> SqliteStore::ListOrganizations() {
   return RunRead(*pool_, "list organizations", [&](SQLite::Database& db) -> Result<std::vector<Organization>> {
-    SQLite::Statement stmt(db, std::string(kSelectOrganizations) + "ORDER BY created_at, id");
+    SQLite::Statement& stmt = Prepare(db, std::string(kSelectOrganizations) + "ORDER BY created_at, id");
     std::vector<Organization> out;
     while (stmt.executeStep()) out.push_back(ReadOrganization(stmt));
     return out;
@@ -137,7 +137,7 @@ Result<std::vector<Organization>> SqliteStore::ListOrganizations() {
 Status SqliteStore::DeleteOrganization(std::string_view id) {
   return RunWrite(*pool_, "delete organization " + std::string(id), [&](SQLite::Database& db) -> Status {
     // Domains and connections go by ON DELETE CASCADE, in this one statement.
-    SQLite::Statement stmt(db, "DELETE FROM organizations WHERE id = ?1");
+    SQLite::Statement& stmt = Prepare(db, "DELETE FROM organizations WHERE id = ?1");
     BindText(stmt, 1, id);
     if (stmt.exec() == 0) return NoOrganization(id);
     return Status::Ok();
@@ -151,7 +151,7 @@ Status SqliteStore::CreateDomain(const Domain& domain) {
     // Checked here rather than left to the foreign key, which would fail as a constraint
     // (kInvalidArgument) instead of kNotFound.
     if (!OrganizationExists(db, domain.organization_id)) return NoOrganization(domain.organization_id);
-    SQLite::Statement stmt(
+    SQLite::Statement& stmt = Prepare(
         db, "INSERT INTO domains (id, organization_id, domain, created_at) VALUES (?1, ?2, ?3, ?4)");
     BindText(stmt, 1, domain.id);
     BindText(stmt, 2, domain.organization_id);
@@ -165,7 +165,7 @@ Status SqliteStore::CreateDomain(const Domain& domain) {
 Result<std::vector<Domain>> SqliteStore::ListDomains(std::string_view organization_id) {
   return RunRead(*pool_, "list domains of " + std::string(organization_id),
                  [&](SQLite::Database& db) -> Result<std::vector<Domain>> {
-                   SQLite::Statement stmt(
+                   SQLite::Statement& stmt = Prepare(
                        db, std::string(kSelectDomains) + "WHERE organization_id = ?1 ORDER BY created_at, id");
                    BindText(stmt, 1, organization_id);
                    std::vector<Domain> out;
@@ -176,7 +176,7 @@ Result<std::vector<Domain>> SqliteStore::ListDomains(std::string_view organizati
 
 Result<Domain> SqliteStore::FindDomain(std::string_view domain) {
   return RunRead(*pool_, "find domain " + std::string(domain), [&](SQLite::Database& db) -> Result<Domain> {
-    SQLite::Statement stmt(db, std::string(kSelectDomains) + "WHERE domain = ?1");  // exact, BINARY
+    SQLite::Statement& stmt = Prepare(db, std::string(kSelectDomains) + "WHERE domain = ?1");  // exact, BINARY
     BindText(stmt, 1, domain);
     if (!stmt.executeStep()) return NotFoundError("domain " + std::string(domain) + " is not claimed");
     return ReadDomain(stmt);
@@ -185,7 +185,7 @@ Result<Domain> SqliteStore::FindDomain(std::string_view domain) {
 
 Status SqliteStore::DeleteDomain(std::string_view id) {
   return RunWrite(*pool_, "delete domain " + std::string(id), [&](SQLite::Database& db) -> Status {
-    SQLite::Statement stmt(db, "DELETE FROM domains WHERE id = ?1");
+    SQLite::Statement& stmt = Prepare(db, "DELETE FROM domains WHERE id = ?1");
     BindText(stmt, 1, id);
     if (stmt.exec() == 0) return NotFoundError("domain " + std::string(id) + " does not exist");
     return Status::Ok();
@@ -199,7 +199,7 @@ Status SqliteStore::CreateConnection(const Connection& connection) {
     if (!connection.organization_id.empty() && !OrganizationExists(db, connection.organization_id)) {
       return NoOrganization(connection.organization_id);
     }
-    SQLite::Statement stmt(db,
+    SQLite::Statement& stmt = Prepare(db,
                            "INSERT INTO connections (id, organization_id, type, provider, display_name, enabled, "
                            "settings_json, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     BindText(stmt, 1, connection.id);
@@ -218,7 +218,7 @@ Status SqliteStore::CreateConnection(const Connection& connection) {
 
 Result<Connection> SqliteStore::GetConnection(std::string_view id) {
   return RunRead(*pool_, "get connection " + std::string(id), [&](SQLite::Database& db) -> Result<Connection> {
-    SQLite::Statement stmt(db, std::string(kSelectConnections) + "WHERE id = ?1");
+    SQLite::Statement& stmt = Prepare(db, std::string(kSelectConnections) + "WHERE id = ?1");
     BindText(stmt, 1, id);
     ASSIGN_OR_RETURN(std::vector<Connection> found, ReadConnections(stmt));
     if (found.empty()) return NotFoundError("connection " + std::string(id) + " does not exist");
@@ -230,11 +230,11 @@ Result<std::vector<Connection>> SqliteStore::ListConnections(std::string_view or
   return RunRead(*pool_, "list connections of '" + std::string(organization_id) + "'",
                  [&](SQLite::Database& db) -> Result<std::vector<Connection>> {
                    if (organization_id.empty()) {
-                     SQLite::Statement stmt(
+                     SQLite::Statement& stmt = Prepare(
                          db, std::string(kSelectConnections) + "WHERE organization_id IS NULL ORDER BY created_at, id");
                      return ReadConnections(stmt);
                    }
-                   SQLite::Statement stmt(
+                   SQLite::Statement& stmt = Prepare(
                        db, std::string(kSelectConnections) + "WHERE organization_id = ?1 ORDER BY created_at, id");
                    BindText(stmt, 1, organization_id);
                    return ReadConnections(stmt);
@@ -243,14 +243,14 @@ Result<std::vector<Connection>> SqliteStore::ListConnections(std::string_view or
 
 Result<std::vector<Connection>> SqliteStore::ListAllConnections() {
   return RunRead(*pool_, "list all connections", [&](SQLite::Database& db) -> Result<std::vector<Connection>> {
-    SQLite::Statement stmt(db, std::string(kSelectConnections) + "ORDER BY created_at, id");
+    SQLite::Statement& stmt = Prepare(db, std::string(kSelectConnections) + "ORDER BY created_at, id");
     return ReadConnections(stmt);
   });
 }
 
 Status SqliteStore::SetConnectionEnabled(std::string_view id, bool enabled, UnixSeconds now) {
   return RunWrite(*pool_, "set connection enabled " + std::string(id), [&](SQLite::Database& db) -> Status {
-    SQLite::Statement stmt(db, "UPDATE connections SET enabled = ?2, updated_at = ?3 WHERE id = ?1");
+    SQLite::Statement& stmt = Prepare(db, "UPDATE connections SET enabled = ?2, updated_at = ?3 WHERE id = ?1");
     BindText(stmt, 1, id);
     stmt.bind(2, enabled ? 1 : 0);
     stmt.bind(3, static_cast<std::int64_t>(now));
@@ -262,7 +262,7 @@ Status SqliteStore::SetConnectionEnabled(std::string_view id, bool enabled, Unix
 
 Status SqliteStore::DeleteConnection(std::string_view id) {
   return RunWrite(*pool_, "delete connection " + std::string(id), [&](SQLite::Database& db) -> Status {
-    SQLite::Statement stmt(db, "DELETE FROM connections WHERE id = ?1");
+    SQLite::Statement& stmt = Prepare(db, "DELETE FROM connections WHERE id = ?1");
     BindText(stmt, 1, id);
     if (stmt.exec() == 0) return NotFoundError("connection " + std::string(id) + " does not exist");
     return Status::Ok();

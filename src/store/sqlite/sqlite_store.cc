@@ -57,7 +57,7 @@ std::vector<Client> ReadClients(SQLite::Statement& stmt) {
 }
 
 Result<Client> LoadClient(SQLite::Database& db, std::string_view id) {
-  SQLite::Statement stmt(db, std::string(kSelectClients) + "WHERE c.id = ?1 ORDER BY u.kind, u.position");
+  SQLite::Statement& stmt = Prepare(db, std::string(kSelectClients) + "WHERE c.id = ?1 ORDER BY u.kind, u.position");
   BindText(stmt, 1, id);
   std::vector<Client> clients = ReadClients(stmt);
   if (clients.empty()) return NotFoundError("client " + std::string(id) + " does not exist");
@@ -65,7 +65,7 @@ Result<Client> LoadClient(SQLite::Database& db, std::string_view id) {
 }
 
 void InsertUris(SQLite::Database& db, const Client& client) {
-  SQLite::Statement stmt(
+  SQLite::Statement& stmt = Prepare(
       db, "INSERT INTO client_redirect_uris (client_id, kind, position, uri) VALUES (?1, ?2, ?3, ?4)");
   for (int kind : {kRedirectUri, kPostLogoutRedirectUri}) {
     const auto& list = kind == kRedirectUri ? client.redirect_uris : client.post_logout_redirect_uris;
@@ -87,7 +87,7 @@ constexpr const char* kSelectKeys =
     "expires_at FROM signing_keys ";
 
 void InsertKey(SQLite::Database& db, const SigningKeyRecord& key) {
-  SQLite::Statement stmt(
+  SQLite::Statement& stmt = Prepare(
       db,
       "INSERT INTO signing_keys (kid, alg, state, public_jwk, sealed_private_key, created_at, "
       "activated_at, retired_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
@@ -105,7 +105,7 @@ void InsertKey(SQLite::Database& db, const SigningKeyRecord& key) {
 
 // The kid of the key of `alg` in `state`, if any (the partial unique indexes allow at most one).
 std::optional<std::string> KidInState(SQLite::Database& db, std::string_view alg, KeyState state) {
-  SQLite::Statement stmt(db, "SELECT kid FROM signing_keys WHERE alg = ?1 AND state = ?2");
+  SQLite::Statement& stmt = Prepare(db, "SELECT kid FROM signing_keys WHERE alg = ?1 AND state = ?2");
   BindText(stmt, 1, alg);
   stmt.bind(2, static_cast<int>(state));
   if (!stmt.executeStep()) return std::nullopt;
@@ -122,6 +122,7 @@ constexpr const char* kCreateMigrationsTable =
 
 int ReadSchemaVersion(SQLite::Database& db) {
   if (!db.tableExists("schema_migrations")) return 0;
+  // Not cached: the migrations change the schema right after, and run once.
   SQLite::Statement stmt(db, "SELECT coalesce(max(version), 0) FROM schema_migrations");
   stmt.executeStep();
   return static_cast<int>(stmt.getColumn(0).getInt64());
@@ -164,8 +165,7 @@ Status Migrate(ConnectionPool& pool, SQLite::Database& db) {
       if (current > newest) return NewerSchemaError(current, newest);
       if (current >= m.version) continue;  // another process applied it; txn rolls back
       db.exec(std::string(m.sql));
-      SQLite::Statement record(
-          db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)");
+      SQLite::Statement record(db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)");
       record.bind(1, m.version);
       BindText(record, 2, m.name);
       record.bind(3, static_cast<std::int64_t>(SystemClock::Instance().NowSeconds()));
@@ -186,7 +186,7 @@ Status EnableWal(const PoolConfig& config, SQLite::Database& db) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config.busy_timeout_ms);
   while (true) {
     try {
-      SQLite::Statement stmt(db, "PRAGMA journal_mode = WAL");
+      SQLite::Statement stmt(db, "PRAGMA journal_mode = WAL");  // once per file: not cached
       stmt.executeStep();
       const std::string mode = ColumnBytes(stmt.getColumn(0));
       if (mode != "wal") {
@@ -259,7 +259,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(std::string_view path, co
 
 Status SqliteStore::CreateClient(const Client& client) {
   return RunWrite(*pool_, "create client " + client.id, [&](SQLite::Database& db) -> Status {
-    SQLite::Statement stmt(db,
+    SQLite::Statement& stmt = Prepare(db,
                            "INSERT INTO clients (id, name, secret_hash, created_at, updated_at) "
                            "VALUES (?1, ?2, ?3, ?4, ?5)");
     BindText(stmt, 1, client.id);
@@ -280,7 +280,7 @@ Result<Client> SqliteStore::GetClient(std::string_view id) {
 
 Result<std::vector<Client>> SqliteStore::ListClients() {
   return RunRead(*pool_, "list clients", [&](SQLite::Database& db) -> Result<std::vector<Client>> {
-    SQLite::Statement stmt(db,
+    SQLite::Statement& stmt = Prepare(db,
                            std::string(kSelectClients) + "ORDER BY c.created_at, c.id, u.kind, u.position");
     return ReadClients(stmt);
   });
@@ -288,7 +288,7 @@ Result<std::vector<Client>> SqliteStore::ListClients() {
 
 Status SqliteStore::DeleteClient(std::string_view id) {
   return RunWrite(*pool_, "delete client " + std::string(id), [&](SQLite::Database& db) -> Status {
-    SQLite::Statement stmt(db, "DELETE FROM clients WHERE id = ?1");  // URIs go by ON DELETE CASCADE
+    SQLite::Statement& stmt = Prepare(db, "DELETE FROM clients WHERE id = ?1");  // URIs go by ON DELETE CASCADE
     BindText(stmt, 1, id);
     if (stmt.exec() == 0) return NotFoundError("client " + std::string(id) + " does not exist");
     return Status::Ok();
@@ -304,7 +304,7 @@ Result<Client> SqliteStore::UpdateClient(std::string_view id,
       return InvalidArgumentError("update of client " + current.id + " tried to change its id to " +
                                   updated.id);
     }
-    SQLite::Statement stmt(db,
+    SQLite::Statement& stmt = Prepare(db,
                            "UPDATE clients SET name = ?2, secret_hash = ?3, created_at = ?4, updated_at = ?5 "
                            "WHERE id = ?1");
     BindText(stmt, 1, updated.id);
@@ -313,7 +313,7 @@ Result<Client> SqliteStore::UpdateClient(std::string_view id,
     stmt.bind(4, static_cast<std::int64_t>(updated.created_at));
     stmt.bind(5, static_cast<std::int64_t>(updated.updated_at));
     stmt.exec();
-    SQLite::Statement clear(db, "DELETE FROM client_redirect_uris WHERE client_id = ?1");
+    SQLite::Statement& clear = Prepare(db, "DELETE FROM client_redirect_uris WHERE client_id = ?1");
     BindText(clear, 1, updated.id);
     clear.exec();
     InsertUris(db, updated);
@@ -324,7 +324,7 @@ Result<Client> SqliteStore::UpdateClient(std::string_view id,
 Result<std::vector<SigningKeyRecord>> SqliteStore::ListSigningKeys() {
   return RunRead(*pool_, "list signing keys",
                  [&](SQLite::Database& db) -> Result<std::vector<SigningKeyRecord>> {
-                   SQLite::Statement stmt(db, std::string(kSelectKeys) + "ORDER BY created_at, kid");
+                   SQLite::Statement& stmt = Prepare(db, std::string(kSelectKeys) + "ORDER BY created_at, kid");
                    std::vector<SigningKeyRecord> keys;
                    while (stmt.executeStep()) {
                      SigningKeyRecord k;
@@ -375,7 +375,7 @@ Status SqliteStore::RotateSigningKeys(std::string_view alg, std::string_view exp
     }
     // Retire first, then promote, then insert: each step keeps the one-active/one-next indexes.
     if (active) {
-      SQLite::Statement retire(
+      SQLite::Statement& retire = Prepare(
           db, "UPDATE signing_keys SET state = ?2, retired_at = ?3, expires_at = ?4 WHERE kid = ?1");
       BindText(retire, 1, *active);
       retire.bind(2, static_cast<int>(KeyState::kRetired));
@@ -383,7 +383,7 @@ Status SqliteStore::RotateSigningKeys(std::string_view alg, std::string_view exp
       retire.bind(4, static_cast<std::int64_t>(retired_expires_at));
       retire.exec();
     }
-    SQLite::Statement promote(db, "UPDATE signing_keys SET state = ?2, activated_at = ?3 WHERE kid = ?1");
+    SQLite::Statement& promote = Prepare(db, "UPDATE signing_keys SET state = ?2, activated_at = ?3 WHERE kid = ?1");
     BindText(promote, 1, *next);
     promote.bind(2, static_cast<int>(KeyState::kActive));
     promote.bind(3, static_cast<std::int64_t>(now));
@@ -395,7 +395,7 @@ Status SqliteStore::RotateSigningKeys(std::string_view alg, std::string_view exp
 
 Result<int> SqliteStore::DeleteExpiredSigningKeys(UnixSeconds now) {
   return RunWrite(*pool_, "delete expired signing keys", [&](SQLite::Database& db) -> Result<int> {
-    SQLite::Statement stmt(db, "DELETE FROM signing_keys WHERE state = ?1 AND expires_at <= ?2");
+    SQLite::Statement& stmt = Prepare(db, "DELETE FROM signing_keys WHERE state = ?1 AND expires_at <= ?2");
     stmt.bind(1, static_cast<int>(KeyState::kRetired));
     stmt.bind(2, static_cast<std::int64_t>(now));
     return stmt.exec();
@@ -404,7 +404,7 @@ Result<int> SqliteStore::DeleteExpiredSigningKeys(UnixSeconds now) {
 
 Result<std::string> SqliteStore::GetSetting(std::string_view key) {
   return RunRead(*pool_, "get setting " + std::string(key), [&](SQLite::Database& db) -> Result<std::string> {
-    SQLite::Statement stmt(db, "SELECT value FROM settings WHERE key = ?1");
+    SQLite::Statement& stmt = Prepare(db, "SELECT value FROM settings WHERE key = ?1");
     BindText(stmt, 1, key);
     if (!stmt.executeStep()) return NotFoundError("setting " + std::string(key) + " is not set");
     return ColumnBytes(stmt.getColumn(0));
@@ -413,7 +413,7 @@ Result<std::string> SqliteStore::GetSetting(std::string_view key) {
 
 Status SqliteStore::PutSetting(std::string_view key, std::string_view value) {
   return RunWrite(*pool_, "put setting " + std::string(key), [&](SQLite::Database& db) -> Status {
-    SQLite::Statement stmt(db,
+    SQLite::Statement& stmt = Prepare(db,
                            "INSERT INTO settings (key, value) VALUES (?1, ?2) "
                            "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     BindText(stmt, 1, key);
@@ -426,7 +426,7 @@ Status SqliteStore::PutSetting(std::string_view key, std::string_view value) {
 Result<bool> SqliteStore::PutSettingIfAbsent(std::string_view key, std::string_view value) {
   return RunWrite(*pool_, "put setting if absent " + std::string(key),
                   [&](SQLite::Database& db) -> Result<bool> {
-                    SQLite::Statement stmt(
+                    SQLite::Statement& stmt = Prepare(
                         db, "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING");
                     BindText(stmt, 1, key);
                     BindText(stmt, 2, value);
@@ -442,7 +442,7 @@ Result<int> SqliteStore::SchemaVersion() {
 Status SqliteStore::CheckIntegrity() {
   return RunRead(*pool_, "check integrity", [&](SQLite::Database& db) -> Status {
     std::vector<std::string> report;
-    SQLite::Statement integrity(db, "PRAGMA integrity_check");
+    SQLite::Statement& integrity = Prepare(db, "PRAGMA integrity_check");
     while (integrity.executeStep()) report.push_back(ColumnBytes(integrity.getColumn(0)));
     if (report.size() != 1 || report.front() != "ok") {
       std::string joined;
@@ -450,7 +450,7 @@ Status SqliteStore::CheckIntegrity() {
       return DataLossError("sqlite: integrity_check failed: " + joined);
     }
     // integrity_check does not look at foreign keys.
-    SQLite::Statement fk(db, "PRAGMA foreign_key_check");
+    SQLite::Statement& fk = Prepare(db, "PRAGMA foreign_key_check");
     std::string orphans;
     while (fk.executeStep()) {
       orphans += (orphans.empty() ? "" : "; ") + ColumnBytes(fk.getColumn(0)) + " row " +
@@ -464,7 +464,7 @@ Status SqliteStore::CheckIntegrity() {
 Status SqliteStore::Ping() {
   Status status = RunRead(*pool_, "ping", [&](SQLite::Database& db) -> Status {
     // Reads the file (not just "SELECT 1") so that an unreadable database is noticed.
-    SQLite::Statement stmt(db, "SELECT max(version) FROM schema_migrations");
+    SQLite::Statement& stmt = Prepare(db, "SELECT max(version) FROM schema_migrations");
     stmt.executeStep();
     return Status::Ok();
   });

@@ -115,6 +115,7 @@ class SqliteStore final : public Store {
   Result<RateLimitResult> HitRateLimit(std::string_view key, int limit, UnixSeconds window,
                                        UnixSeconds now) override;
 
+  Status CompleteLogin(const LoginCompletion& completion) override;
   Status CreateAuthorizationCode(const AuthorizationCode& code) override;
   Result<AuthorizationCode> ConsumeAuthorizationCode(std::string_view code_hash, UnixSeconds now) override;
 
