@@ -207,7 +207,9 @@ TEST_F(PasswordlessTest, FiveWrongCodesKillTheCode) {
   for (int i = 1; i <= 5; ++i) {
     http::Response r = Verify(jar, flow, WrongCode(code));
     EXPECT_EQ(r.status, 400);
-    if (i < 5) EXPECT_THAT(r.body, HasSubstr(std::to_string(5 - i) + (i == 4 ? " attempt left" : " attempts left")));
+    if (i < 5) {
+      EXPECT_THAT(r.body, HasSubstr(std::to_string(5 - i) + (i == 4 ? " attempt left" : " attempts left")));
+    }
   }
   http::Response r = Verify(jar, flow, code);
   EXPECT_EQ(r.status, 400);
@@ -329,7 +331,9 @@ TEST_F(PasswordlessTest, ResendWaitsForTheCooldownAndReplacesTheCode) {
   ASSERT_EQ(mailer_.Sent().size(), 2u);
   const std::string second = CodeOf(LastMail());
   EXPECT_EQ(store_->GetEmailChallenge(OpenToken(flow.token).id)->send_count, 2);
-  if (first != second) EXPECT_EQ(Verify(jar, flow, first).status, 400);
+  if (first != second) {
+    EXPECT_EQ(Verify(jar, flow, first).status, 400);
+  }
   EXPECT_EQ(Verify(jar, flow, second).status, 302);
 }
 

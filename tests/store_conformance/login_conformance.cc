@@ -115,8 +115,11 @@ TEST_P(StoreConformanceTest, ConcurrentCompletionsOfOneTransactionLeaveOneSessio
   });
   int ok = 0, sessions = 0;
   for (int t = 0; t < kThreads; ++t) {
-    if (results[t].ok()) ++ok;
-    else EXPECT_EQ(results[t].code(), StatusCode::kAlreadyExists) << results[t].ToString();
+    if (results[t].ok()) {
+      ++ok;
+    } else {
+      EXPECT_EQ(results[t].code(), StatusCode::kAlreadyExists) << results[t].ToString();
+    }
     if (store().GetSession("ses_" + std::to_string(t)).ok()) ++sessions;
   }
   EXPECT_EQ(ok, 1);
