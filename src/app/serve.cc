@@ -205,7 +205,6 @@ int RunServe(const ServeOptions& o) {
 
   auto mailer = MakeMailer(o, SystemClock::Instance(), random);
   if (!mailer.ok()) return Fail(mailer.error());
-  if (Status s = EnsurePasswordlessConnection(**store, random); !s.ok()) return Fail(s);
 
   log::Init(log_options);
   if (o.smtp == "log") log::Warn("--smtp log prints sign-in codes and links to the console: development only");
@@ -272,6 +271,11 @@ int RunServe(const ServeOptions& o) {
 
   http::Server server(server_options, router);
   if (Status s = server.Listen(); !s.ok()) {
+    log::Shutdown();
+    return Fail(s);
+  }
+  // After Listen: a server that cannot start changes nothing in the store.
+  if (Status s = EnsurePasswordlessConnection(**store, random); !s.ok()) {
     log::Shutdown();
     return Fail(s);
   }
