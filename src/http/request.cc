@@ -1,6 +1,7 @@
 #include "http/request.h"
 
 #include "common/log.h"
+#include "common/strings.h"
 
 namespace gatehouse::http {
 namespace {
@@ -40,21 +41,16 @@ std::string_view Request::Header(std::string_view name) const {
 }
 
 std::vector<std::string_view> Request::Cookies(std::string_view name) const {
-  auto trim = [](std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-  };
   std::vector<std::string_view> out;
   for (const auto& h : headers) {
     if (!EqualsIgnoreCase(h.name, "cookie")) continue;
     std::string_view rest = h.value;
     while (!rest.empty()) {
       const std::size_t semi = rest.find(';');
-      const std::string_view pair = trim(rest.substr(0, semi));
+      const std::string_view pair = TrimBlanks(rest.substr(0, semi));
       rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
       const std::size_t eq = pair.find('=');
-      if (eq != std::string_view::npos && trim(pair.substr(0, eq)) == name) out.push_back(trim(pair.substr(eq + 1)));
+      if (eq != std::string_view::npos && TrimBlanks(pair.substr(0, eq)) == name) out.push_back(TrimBlanks(pair.substr(eq + 1)));
     }
   }
   return out;

@@ -3,16 +3,11 @@
 #include <algorithm>
 
 #include "login/views.h"
+#include "common/strings.h"
 #include "oauth/authorize.h"
 
 namespace gatehouse::login {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return out;
-}
 
 bool IsMember(const std::vector<store::Membership>& memberships, std::string_view org_id) {
   return std::any_of(memberships.begin(), memberships.end(),
@@ -32,7 +27,7 @@ Result<std::vector<Accounts::Candidate>> Accounts::Candidates(const http::Reques
   for (BrowserSession& b : live) {
     if (tx.max_age && now - b.session.auth_time > *tx.max_age) continue;
     if (!tx.connection_id.empty() && b.session.connection_id != tx.connection_id) continue;
-    if (hint && Lower(*hint) != b.user.email) continue;
+    if (hint && AsciiLower(*hint) != b.user.email) continue;
     ASSIGN_OR_RETURN(auto memberships, d.store.ListUserMemberships(b.user.id));
     if (!tx.organization_id.empty() && !IsMember(memberships, tx.organization_id)) continue;
     out.push_back({std::move(b), std::move(memberships)});

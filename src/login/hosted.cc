@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "common/ids.h"
+#include "common/strings.h"
 #include "login/accounts.h"
 #include "login/csrf.h"
 #include "login/form.h"
@@ -22,11 +23,6 @@ using oauth::LoginTransaction;
 constexpr std::string_view kInvalidEmail = "Enter a valid email address";
 // What a rejected form re-shows of the user's own input (escaped); longer input is dropped.
 constexpr std::size_t kMaxEcho = 512;
-
-std::string LowerAscii(std::string s) {
-  for (char& c : s) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return s;
-}
 
 // The sign-in page, the email step and the connection step.
 class Hosted {
@@ -110,7 +106,7 @@ http::Response Hosted::SubmitEmail(const http::Request& req) const {
     return LoginPage(400, *view);
   }
   // Addresses are compared and stored in lowercase, so one person has one account.
-  const std::string address = LowerAscii(*email);
+  const std::string address = AsciiLower(*email);
 
   oauth::RouteInput route;
   route.organization_id = post.tx.organization_id;

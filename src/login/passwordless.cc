@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/encoding.h"
+#include "common/strings.h"
 #include "common/log.h"
 #include "crypto/hash.h"
 #include "login/csrf.h"
@@ -18,12 +19,6 @@ std::string Hmac(std::string_view key, std::string_view label, std::string_view 
   message += '|';
   message += value;
   return HexEncode(crypto::HmacSha256(key, message));
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 // What a code check found; the store's update callback sets it.
@@ -48,7 +43,7 @@ std::string LinkHash(std::string_view key, std::string_view link_token) { return
 std::string BrowserHash(std::string_view key, std::string_view csrf_cookie) { return Hmac(key, "browser", csrf_cookie); }
 
 std::optional<std::string> ParseOtp(std::string_view typed) {
-  typed = Trim(typed);
+  typed = TrimBlanks(typed);
   if (typed.size() != kOtpDigits) return std::nullopt;
   if (!std::all_of(typed.begin(), typed.end(), [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
   return std::string(typed);

@@ -5,18 +5,13 @@
 #include <string>
 
 #include "common/url.h"
+#include "common/strings.h"
 
 namespace gatehouse::oauth {
 namespace {
 
 bool IsLoopbackHost(std::string_view host) {
   return host == "localhost" || host == "[::1]" || host.starts_with("127.");
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 }  // namespace
@@ -32,14 +27,14 @@ Status ValidateRedirectUriForRegistration(std::string_view uri) {
   if (uri.find('#') != std::string_view::npos) return InvalidArgumentError("redirect URI must not have a fragment");
   auto colon = uri.find(':');
   if (colon == std::string_view::npos || colon == 0) return InvalidArgumentError("redirect URI must be absolute");
-  const std::string scheme = Lower(uri.substr(0, colon));
+  const std::string scheme = AsciiLower(uri.substr(0, colon));
   for (const char* banned : {"javascript", "data", "vbscript", "file", "blob", "about"}) {
     if (scheme == banned) return InvalidArgumentError("redirect URI scheme '" + scheme + "' is not allowed");
   }
   if (scheme == "http" || scheme == "https") {
     auto parsed = ParseHttpUrl(uri);
     if (!parsed.ok()) return InvalidArgumentError("redirect URI: " + parsed.error().message());
-    if (scheme == "http" && !IsLoopbackHost(Lower(parsed->host))) {
+    if (scheme == "http" && !IsLoopbackHost(AsciiLower(parsed->host))) {
       return InvalidArgumentError("redirect URI must use https (http is allowed only for localhost and 127.0.0.1)");
     }
     return Status::Ok();

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "web/embedded.h"
+#include "common/strings.h"
 
 namespace gatehouse::web {
 namespace {
@@ -21,12 +22,6 @@ std::string_view TemplateSource(std::string_view file_name) {
     if (f.name == file_name) return f.content;
   }
   throw std::logic_error("web: no template " + std::string(file_name));
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 // Replaces every {{> name}} with the text of name.html, recursively, before parsing. kainjow
@@ -48,7 +43,7 @@ std::string ExpandPartials(std::string_view text, std::string_view name, int dep
     std::size_t close = text.find("}}", open);
     if (close == std::string_view::npos) throw std::logic_error("web: unterminated partial tag in " + std::string(name));
     out.append(text.substr(pos, open - pos));
-    std::string partial(Trim(text.substr(open + 3, close - open - 3)));
+    std::string partial(TrimBlanks(text.substr(open + 3, close - open - 3)));
     out += ExpandPartials(TemplateSource(partial + ".html"), partial, depth + 1);
     pos = close + 2;
     // A partial tag alone on its line: drop the line's newline, as mustache does for standalone tags.

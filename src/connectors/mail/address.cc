@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "common/encoding.h"
+#include "common/strings.h"
 #include "connectors/mail/internal.h"
 #include "connectors/mail/mailer.h"
 
@@ -62,12 +63,6 @@ bool HasControl(std::string_view s) {
   return false;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 Status BadFrom(std::string_view why) { return InvalidArgumentError("from: " + std::string(why)); }
 
 }  // namespace
@@ -92,7 +87,7 @@ Result<Mailbox> ParseMailbox(std::string_view from) {
   }
   if (HasControl(from)) return BadFrom("contains a control character");
   if (!IsValidUtf8(from)) return BadFrom("is not valid UTF-8");
-  std::string_view s = Trim(from);
+  std::string_view s = TrimBlanks(from);
   Mailbox out;
   if (s.empty() || s.back() != '>') {
     out.address = std::string(s);
@@ -100,7 +95,7 @@ Result<Mailbox> ParseMailbox(std::string_view from) {
     std::size_t open = s.rfind('<');
     if (open == std::string_view::npos) return BadFrom("has '>' without '<'");
     out.address = std::string(s.substr(open + 1, s.size() - open - 2));
-    std::string_view name = Trim(s.substr(0, open));
+    std::string_view name = TrimBlanks(s.substr(0, open));
     if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
       // A quoted-string (RFC 5322 §3.2.4): drop the quotes, undo the backslash escapes.
       name = name.substr(1, name.size() - 2);

@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "connectors/mail/internal.h"
+#include "common/strings.h"
 #include "connectors/mail/mailer.h"
 
 namespace gatehouse::connectors::mail {
@@ -42,12 +43,6 @@ std::optional<std::string> UrlPart(CURLU* url, CURLUPart part) {
   if (curl_url_get(url, part, &value, 0) != CURLUE_OK || value == nullptr) return std::nullopt;
   std::string out(value);
   curl_free(value);
-  return out;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -233,7 +228,7 @@ Status BadUrl(std::string_view why) { return InvalidArgumentError("smtp url: " +
 namespace internal {
 
 bool IsLoopbackHost(std::string_view host) {
-  std::string h = Lower(host);
+  std::string h = AsciiLower(host);
   if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
   if (!h.empty() && h.back() == '.') h.pop_back();
   if (h == "localhost") return true;
@@ -251,7 +246,7 @@ Result<SmtpEndpoint> ParseSmtpUrl(std::string_view url, SmtpOptions::StartTls st
   for (unsigned char c : url) {
     if (c <= 0x20 || c >= 0x7f) return BadUrl("contains white space, a control character or non-ASCII");
   }
-  const std::string lower = Lower(url);
+  const std::string lower = AsciiLower(url);
   SmtpEndpoint out;
   if (lower.rfind("smtps://", 0) == 0) {
     out.implicit_tls = true;
