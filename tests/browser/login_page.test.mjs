@@ -14,94 +14,14 @@
 // e2e.browser_login). The server and the browser are stopped at the end, also on failure.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, OUTPUT, gatehouse, startServer, stop } from './support.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../..');
-const BIN = process.env.GATEHOUSE_BIN || path.join(ROOT, 'build/src/app/gatehouse');
-const OUTPUT = process.env.GATEHOUSE_TEST_OUTPUT || path.join(ROOT, 'build/test-output');
-const CHROMIUM = process.env.GATEHOUSE_CHROMIUM || '/usr/bin/chromium';
-const START_TIMEOUT_MS = Number(process.env.GATEHOUSE_START_TIMEOUT || 30) * 1000;
 const REDIRECT_URI = 'http://127.0.0.1:9999/cb';
 const EMAIL = 'ann@acme.test';
-
-// As root on this machine: no sandbox, no GPU, and nothing that reaches out to the network.
-// playwright-core gives every launch a new, empty profile directory (--user-data-dir) itself.
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync',
-];
-
-function cliEnv() {
-  const env = { ...process.env };
-  delete env.GATEHOUSE_MASTER_KEY;  // the data directory's own master.key
-  return env;
-}
-
-// Runs `gatehouse ARGS` and returns its JSON output.
-function gatehouse(...args) {
-  let stdout;
-  try {
-    stdout = execFileSync(BIN, args, { env: cliEnv(), encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (e) {
-    throw new Error(`gatehouse ${args.join(' ')} failed (${e.status}): ${e.stderr}`);
-  }
-  return stdout.trim() ? JSON.parse(stdout) : null;
-}
-
-// Starts `gatehouse serve` on a free loopback port; resolves with { proc, port, log } once the
-// server logged the port it bound. Never guesses a port, never sleeps.
-function startServer(dataDir) {
-  const proc = spawn(BIN, ['serve', '--data', dataDir, '--listen', '127.0.0.1:0'], {
-    env: cliEnv(), stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const log = [];
-  let pending = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`server did not start within ${START_TIMEOUT_MS} ms; log:\n${log.join('\n')}`));
-    }, START_TIMEOUT_MS);
-    proc.on('error', (e) => { clearTimeout(timer); reject(e); });
-    proc.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code ?? signal}) before listening; log:\n${log.join('\n')}${pending}`));
-    });
-    // Keeps reading stderr for the whole run so the server never blocks on a full pipe.
-    proc.stderr.setEncoding('utf8');
-    proc.stderr.on('data', (chunk) => {
-      pending += chunk;
-      let nl;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        log.push(line);
-        let event;
-        try { event = JSON.parse(line); } catch { continue; }
-        if (event.msg === 'gatehouse listening') {
-          clearTimeout(timer);
-          resolve({ proc, port: Number(event.port), log });
-        }
-      }
-    });
-  });
-}
-
-// SIGTERM by PID, then wait for the exit (SIGKILL if it does not come). Returns the exit code.
-function stopServer(proc, timeoutMs = 15_000) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => { process.kill(proc.pid, 'SIGKILL'); }, timeoutMs);
-    proc.removeAllListeners('exit');
-    proc.on('exit', (code, signal) => { clearTimeout(timer); resolve(code ?? signal); });
-    process.kill(proc.pid, 'SIGTERM');
-  });
-}
 
 describe('hosted login page in headless Chromium', () => {
   let tmp;
@@ -128,7 +48,7 @@ describe('hosted login page in headless Chromium', () => {
     // Each step on its own: a failure in one must not leave the other running.
     try { if (browser) await browser.close(); } catch (e) { console.error('closing the browser:', e); }
     if (server) {
-      const code = await stopServer(server.proc);
+      const code = await stop(server.proc);
       if (code !== 0) console.error(`gatehouse exited with ${code}; log:\n${server.log.join('\n')}`);
     }
     if (tmp) rmSync(tmp, { recursive: true, force: true });
