@@ -306,21 +306,30 @@ http::Response Passwordless::LinkUnusable(const http::Request& req, std::string_
   return kit_.Error(req, 400, "Sign-in link not valid", message);
 }
 
-http::Response Passwordless::OpenLink(const http::Request& req) const {
-  auto query = Form::Parse(req.query);
-  if (!query.ok()) return kit_.BadForm(req);
-  const LoginDeps& d = kit_.deps();
-  const std::string_view link_token = query->Get("token");
+std::variant<store::EmailChallenge, http::Response> Passwordless::FindLink(const http::Request& req,
+                                                                          std::string_view link_token) const {
   auto raw = Base64UrlDecode(link_token);
   if (link_token.size() != 43 || !raw || raw->size() != kLinkTokenBytes) {
     return LinkUnusable(req, "This sign-in link is not complete. Open it from the email again.");
   }
   if (auto limited = LimitChecks(req, {})) return std::move(*limited);
+  const LoginDeps& d = kit_.deps();
   auto challenge = d.store.FindEmailChallengeByLink(LinkHash(d.passwordless_key, link_token));
   if (!challenge.ok()) {
     if (challenge.error().code() != StatusCode::kNotFound) return kit_.Internal(req, challenge.error());
     return LinkUnusable(req, "This sign-in link is not valid: it was replaced by a newer email, or it has expired.");
   }
+  return std::move(challenge).value();
+}
+
+http::Response Passwordless::OpenLink(const http::Request& req) const {
+  auto query = Form::Parse(req.query);
+  if (!query.ok()) return kit_.BadForm(req);
+  const LoginDeps& d = kit_.deps();
+  const std::string_view link_token = query->Get("token");
+  auto found = FindLink(req, link_token);
+  if (auto* r = std::get_if<http::Response>(&found)) return std::move(*r);
+  const auto* challenge = &std::get<store::EmailChallenge>(found);
   if (challenge->consumed_at != 0) return LinkUnusable(req, "This sign-in link has already been used.");
   if (d.clock.NowSeconds() >= challenge->expires_at) return LinkUnusable(req, "This sign-in link has expired.");
   auto tx = d.sealer.Open(challenge->sealed_transaction);
@@ -350,14 +359,9 @@ http::Response Passwordless::ConfirmLink(const http::Request& req) const {
   if (auto* r = std::get_if<http::Response>(&opened)) return std::move(*r);
   const Form& form = std::get<Form>(opened);
   const LoginDeps& d = kit_.deps();
-  const std::string_view link_token = form.Get("token");
-  if (link_token.size() != 43) return LinkUnusable(req, "This sign-in link is not complete. Open it from the email again.");
-  if (auto limited = LimitChecks(req, {})) return std::move(*limited);
-  auto challenge = d.store.FindEmailChallengeByLink(LinkHash(d.passwordless_key, link_token));
-  if (!challenge.ok()) {
-    if (challenge.error().code() != StatusCode::kNotFound) return kit_.Internal(req, challenge.error());
-    return LinkUnusable(req, "This sign-in link is not valid: it was replaced by a newer email, or it has expired.");
-  }
+  auto found = FindLink(req, form.Get("token"));
+  if (auto* r = std::get_if<http::Response>(&found)) return std::move(*r);
+  const auto* challenge = &std::get<store::EmailChallenge>(found);
   auto tx = d.sealer.Open(challenge->sealed_transaction);
   if (!tx.ok()) return LinkUnusable(req, "This sign-in link has expired.");
   if (!kit_.CheckCsrf(req, tx->id, form.Get("csrf"))) {

@@ -25,6 +25,7 @@
 
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "http/request.h"
 #include "login/pages.h"
@@ -73,6 +74,10 @@ class Passwordless {
   http::Response Complete(const http::Request& req, const store::EmailChallenge& challenge,
                           const oauth::LoginTransaction& tx, std::string_view method) const;
   http::Response LinkUnusable(const http::Request& req, std::string_view message) const;
+  // The challenge a link token names (after the format check and the per-IP limit), or the page
+  // that says why there is none.
+  std::variant<store::EmailChallenge, http::Response> FindLink(const http::Request& req,
+                                                               std::string_view link_token) const;
 
   const PageKit& kit_;
 };

@@ -100,11 +100,15 @@ class DurabilityTest(PasswordlessCase):
             self.assert_code_response(browser.get(b, path_of(mail.link)), params)
             self.assertEqual(browser.get(a, path_of(mail.link)).status, 400)
 
-    def test_mail_server_down(self):
-        data, client_id = self.fresh_data_dir()
+    def server_with_mail_down(self, data):
+        """A server whose --smtp points at a loopback port that refuses connections."""
         closed = refused_port()
         self.addCleanup(closed.close)
-        with Server(data, "--smtp", f"smtp://127.0.0.1:{closed.getsockname()[1]}", "--access-log", "false") as server:
+        return Server(data, "--smtp", f"smtp://127.0.0.1:{closed.getsockname()[1]}", "--access-log", "false")
+
+    def test_mail_server_down(self):
+        data, client_id = self.fresh_data_dir()
+        with self.server_with_mail_down(data) as server:
             browser = Browser()
             _, form = self.open_login(server, browser, client_id)
             r = browser.submit(server, form, email="gus@example.com")
@@ -120,9 +124,7 @@ class DurabilityTest(PasswordlessCase):
         # The 503 page offers "Send a new email"; nothing was delivered, so no cool-down applies:
         # the server tries again (and, the mail server still being down, says so again).
         data, client_id = self.fresh_data_dir()
-        closed = refused_port()
-        self.addCleanup(closed.close)
-        with Server(data, "--smtp", f"smtp://127.0.0.1:{closed.getsockname()[1]}", "--access-log", "false") as server:
+        with self.server_with_mail_down(data) as server:
             browser = Browser()
             _, form = self.open_login(server, browser, client_id)
             failed = browser.submit(server, form, email="gus@example.com")
