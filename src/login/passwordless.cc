@@ -171,6 +171,20 @@ http::Response Passwordless::Page(const http::Request& req, int status, const oa
   return r;
 }
 
+http::Response Passwordless::SendFailure(const http::Request& req, const oauth::LoginTransaction& tx,
+                                         const std::string& token, const Status& status) const {
+  // Not delivered: the page keeps the transaction and offers to send again.
+  if (status.code() == StatusCode::kUnavailable) {
+    return Page(req, 503, tx, token, false,
+                "We could not send the email to " + tx.login_hint + ". Try again in a moment.");
+  }
+  // The challenge of a completed transaction cannot be replaced.
+  if (status.code() == StatusCode::kFailedPrecondition) {
+    return kit_.CompletionFailure(req, AlreadyExistsError("transaction complete"));
+  }
+  return kit_.CompletionFailure(req, status);
+}
+
 http::Response Passwordless::Start(const http::Request& req, Post& post, const std::string& email,
                                    const std::string& name) const {
   const LoginDeps& d = kit_.deps();
@@ -185,13 +199,7 @@ http::Response Passwordless::Start(const http::Request& req, Post& post, const s
   post.tx.name = name;
   const std::string token = d.sealer.Seal(post.tx);
   Status sent = Send(req, post.tx, token, 0);
-  if (sent.code() == StatusCode::kUnavailable) {
-    return Page(req, 503, post.tx, token, false,
-                "We could not send the email to " + email + ". Try again in a moment.");
-  }
-  if (!sent.ok()) return kit_.CompletionFailure(req, sent.code() == StatusCode::kFailedPrecondition
-                                                         ? AlreadyExistsError("transaction complete")
-                                                         : sent);
+  if (!sent.ok()) return SendFailure(req, post.tx, token, sent);
   return SeeOther(PasswordlessUrl(token));
 }
 
@@ -231,14 +239,7 @@ http::Response Passwordless::Resend(const http::Request& req) const {
   }
   if (auto limited = LimitSends(req, post.tx.login_hint, post.token)) return std::move(*limited);
   Status sent = Send(req, post.tx, post.token, sends);
-  if (sent.code() == StatusCode::kUnavailable) {
-    return Page(req, 503, post.tx, post.token, false,
-                "We could not send the email to " + post.tx.login_hint + ". Try again in a moment.");
-  }
-  if (!sent.ok()) {
-    return kit_.CompletionFailure(
-        req, sent.code() == StatusCode::kFailedPrecondition ? AlreadyExistsError("transaction complete") : sent);
-  }
+  if (!sent.ok()) return SendFailure(req, post.tx, post.token, sent);
   return SeeOther(PasswordlessUrl(post.token));
 }
 

@@ -68,6 +68,9 @@ class Passwordless {
   // Creates (or replaces) the challenge and sends the email. kUnavailable when delivery failed.
   Status Send(const http::Request& req, const oauth::LoginTransaction& tx, const std::string& token,
               int previous_sends) const;
+  // The answer to a Send that failed: 503 with the page for kUnavailable, else a completion failure.
+  http::Response SendFailure(const http::Request& req, const oauth::LoginTransaction& tx, const std::string& token,
+                             const Status& status) const;
   http::Response Page(const http::Request& req, int status, const oauth::LoginTransaction& tx,
                       const std::string& token, bool sent, std::string error, bool code_invalid = false) const;
   // Consumes the link's challenge and signs in.
