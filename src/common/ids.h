@@ -19,6 +19,7 @@ inline constexpr std::string_view kConnection = "conn";
 inline constexpr std::string_view kDomain = "dom";
 inline constexpr std::string_view kSession = "ses";
 inline constexpr std::string_view kToken = "tkn";
+inline constexpr std::string_view kGrant = "gnt";
 }  // namespace id_prefix
 
 // "<prefix>_<20 base32 chars>".

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "http/form.h"
 #include "http/request.h"
 
 namespace gatehouse::login {
@@ -18,23 +19,8 @@ inline constexpr std::size_t kMaxName = 200;
 inline constexpr std::size_t kMaxConnectionId = 80;
 inline constexpr std::size_t kMaxCsrfToken = 64;
 
-// A decoded application/x-www-form-urlencoded body (or query string): each field at most once.
-class Form {
- public:
-  // kInvalidArgument for a malformed encoding, invalid UTF-8, too many fields, or a field that
-  // appears twice (a repeated field is ambiguous; we refuse rather than pick one).
-  static Result<Form> Parse(std::string_view encoded);
-  // The field's value, or empty when absent.
-  std::string_view Get(std::string_view name) const;
-  bool Has(std::string_view name) const;
-
- private:
-  std::map<std::string, std::string, std::less<>> fields_;
-};
-
-// True when the request has exactly one Content-Type and its media type is
-// application/x-www-form-urlencoded (case-insensitive; parameters such as charset ignored).
-bool IsFormUrlEncoded(const http::Request& request);
+using http::Form;
+using http::IsFormUrlEncoded;
 
 // The address, trimmed of surrounding whitespace, when it looks like an email address: at most
 // 254 bytes, exactly one '@', a non-empty local part, a domain of non-empty dot-separated

@@ -40,6 +40,15 @@ struct Client {
   // Exact-match lists (RFC 9700 §2.1): no prefixes, wildcards or normalisation. Order is kept.
   std::vector<std::string> redirect_uris;
   std::vector<std::string> post_logout_redirect_uris;
+  // Scopes the client may ask for with client_credentials (its machine-to-machine tokens); a
+  // request without `scope` gets all of them. Each 1..128 printable ASCII characters, no spaces.
+  std::vector<std::string> scopes;
+  // Set for an organization's machine client (Scalekit's m2morg_): its client_credentials
+  // tokens carry `oid`. Empty for the environment's application clients.
+  std::string organization_id;
+  // OIDC Back-Channel Logout 1.0: where a logout token is POSTed when a session this client
+  // holds tokens for ends. Empty: none.
+  std::string backchannel_logout_uri;
   UnixSeconds created_at = 0;
   UnixSeconds updated_at = 0;
 
@@ -195,6 +204,72 @@ struct AuthorizationCode {
   UnixSeconds consumed_at = 0;  // 0 until exchanged
 
   bool operator==(const AuthorizationCode&) const = default;
+};
+
+// What one authorization code exchange authorizes: the tokens issued from the code and every
+// refresh since belong to one grant; revoking it (a second use of the code, reuse of a rotated
+// refresh token, revocation of a refresh token, the end of the session) revokes them all.
+struct Grant {
+  std::string id;              // "gnt_..."
+  std::string code_hash;       // the authorization code it came from; unique
+  std::string client_id;
+  std::string user_id;
+  std::string organization_id; // may be empty
+  std::string session_id;      // the browser session; the grant's refresh tokens die with it
+  std::string scope;           // space-separated, as granted
+  std::string connection_id;   // amr[0]
+  std::string auth_method;
+  UnixSeconds auth_time = 0;
+  UnixSeconds created_at = 0;
+  UnixSeconds expires_at = 0;  // absolute end of its refresh tokens (and of the row)
+  UnixSeconds revoked_at = 0;  // 0 while valid
+
+  bool operator==(const Grant&) const = default;
+};
+
+// A refresh token (opaque, 256 bits), stored by its SHA-256. Each use rotates it: the presented
+// token gets rotated_at and a successor is created in the same grant.
+struct RefreshToken {
+  std::string token_hash;      // hex SHA-256; primary key
+  std::string grant_id;
+  UnixSeconds created_at = 0;
+  UnixSeconds expires_at = 0;  // <= the grant's expires_at
+  UnixSeconds rotated_at = 0;  // 0 until exchanged for its successor
+
+  bool operator==(const RefreshToken&) const = default;
+};
+
+// An issued access token (a JWT) as the store knows it, by its `jti`. Tokens issued from a grant
+// are recorded so that revoking the grant revokes them (introspection, userinfo); tokens of
+// client_credentials are not recorded unless revoked (RevokeAccessToken records them then).
+struct AccessTokenRecord {
+  std::string jti;             // "tkn_..."; primary key
+  std::string grant_id;        // empty for client_credentials tokens
+  UnixSeconds expires_at = 0;  // the token's exp: the row may go after it
+  UnixSeconds revoked_at = 0;
+
+  bool operator==(const AccessTokenRecord&) const = default;
+};
+
+// What an exchange or a refresh writes besides consuming what was presented.
+struct TokenIssue {
+  Grant grant;                         // created by RedeemAuthorizationCode; ignored by refresh
+  std::optional<RefreshToken> refresh; // created when the grant includes offline_access
+  AccessTokenRecord access;            // recorded
+};
+
+// Why RedeemAuthorizationCode or RotateRefreshToken refused with kFailedPrecondition: the
+// message() is one of these, so callers can tell (all are invalid_grant at the token endpoint).
+inline constexpr std::string_view kCodeReused = "code already used";
+inline constexpr std::string_view kGrantRevoked = "grant revoked";
+inline constexpr std::string_view kRefreshReused = "refresh token reused";
+inline constexpr std::string_view kRefreshExpired = "refresh token expired";
+inline constexpr std::string_view kSessionEnded = "session ended";
+
+// The state of an access token for introspection and userinfo.
+struct AccessTokenState {
+  bool recorded = false;  // the store has a row for this jti
+  bool revoked = false;   // the row, or the grant it belongs to, is revoked
 };
 
 // Everything the end of a login writes, for Store::CompleteLogin.
@@ -357,11 +432,73 @@ class Store {
   // the organization or user is gone, and then nothing is written.
   virtual Status CompleteLogin(const LoginCompletion& completion) = 0;
 
+  // ---- Grants and tokens ------------------------------------------------------------------
+
+  // The exchange of an authorization code, atomically (also across nodes):
+  //   * kNotFound if no code has this hash;
+  //   * a code consumed before: the grant created by its first use (and so every token issued
+  //     from it) is revoked at `now`, and kFailedPrecondition(kCodeReused) returned;
+  //   * otherwise `issue` is called with the code; it checks the request against it (client,
+  //     redirect URI, PKCE, expiry) and returns the grant and tokens to create, or an error,
+  //     which is returned with nothing written (the code stays unconsumed). Then the code is
+  //     marked consumed at `now` and the grant, refresh token and access token record are
+  //     inserted, all or nothing.
+  // `issue` may run more than once if the backend retries, so it must be free of side effects.
+  // Returns the code record as read. kInvalidArgument if now <= 0.
+  virtual Result<AuthorizationCode> RedeemAuthorizationCode(
+      std::string_view code_hash, UnixSeconds now,
+      const std::function<Result<TokenIssue>(const AuthorizationCode&)>& issue) = 0;
+
+  // A refresh token with its grant. kNotFound if no token has this hash.
+  struct RefreshLookup {
+    RefreshToken token;
+    Grant grant;
+  };
+  virtual Result<RefreshLookup> FindRefreshToken(std::string_view token_hash) = 0;
+
+  // Rotates the refresh token `token_hash` (read before with FindRefreshToken, and checked by
+  // the caller against the client) atomically, in this order:
+  //   * kNotFound if the token is gone;
+  //   * kFailedPrecondition(kGrantRevoked) if its grant is revoked;
+  //   * kFailedPrecondition(kRefreshExpired) if expires_at <= now or the grant's expires_at <= now;
+  //   * the token was rotated before, more than `grace` seconds ago: reuse of a stolen token;
+  //     the grant is revoked at `now` and kFailedPrecondition(kRefreshReused) returned. Within
+  //     `grace` (a client's concurrent retry) it rotates again;
+  //   * the grant has a session that no longer exists or whose expires_at or idle_expires_at
+  //     is <= now: the grant is revoked, kFailedPrecondition(kSessionEnded). Otherwise the
+  //     session's last_seen_at becomes `now` and idle_expires_at `session_idle_expires_at`
+  //     (capped at its expires_at): using the application keeps the sign-in alive;
+  //   * otherwise rotated_at = now (kept if already set) and `issue.refresh` (its grant_id is
+  //     set to the grant's) and `issue.access` inserted.
+  // Returns the grant. On any error nothing but the revocations described is written.
+  virtual Result<Grant> RotateRefreshToken(std::string_view token_hash, UnixSeconds now, UnixSeconds grace,
+                                           UnixSeconds session_idle_expires_at, const TokenIssue& issue) = 0;
+
+  // Sets revoked_at = now on the grant if it is not revoked yet. kNotFound if absent.
+  virtual Status RevokeGrant(std::string_view grant_id, UnixSeconds now) = 0;
+
+  // Records the access token `jti` as revoked (inserting the row if it was not recorded, with
+  // `expires_at` so that DeleteExpired can drop it). Idempotent.
+  virtual Status RevokeAccessToken(std::string_view jti, UnixSeconds expires_at, UnixSeconds now) = 0;
+
+  // The state of the access token `jti`: unrecorded (a client_credentials token never
+  // revoked), or recorded and then revoked or not (its own revoked_at, or its grant's).
+  virtual Result<AccessTokenState> GetAccessTokenState(std::string_view jti) = 0;
+
+  // Ends a browser session atomically: deletes it and revokes (at `now`) every grant issued
+  // in it. Returns the revoked grants (each once, ordered by created_at) so that the caller can
+  // notify their clients (back-channel logout). An absent session is not an error: the grants
+  // that name it are still revoked.
+  virtual Result<std::vector<Grant>> EndSession(std::string_view session_id, UnixSeconds now) = 0;
+
   // ---- Expiry -----------------------------------------------------------------------------
 
   // Deletes sessions whose idle_expires_at or expires_at is <= now, challenges and authorization
-  // codes whose expires_at <= now, and rate-limit windows that have ended (a hit at `now` would
-  // start a new one). Returns how many rows went.
+  // codes whose expires_at <= now, rate-limit windows that have ended (a hit at `now` would
+  // start a new one), grants whose expires_at <= now with their refresh tokens, refresh tokens
+  // whose expires_at <= now, and access-token records whose expires_at <= now. Returns how many
+  // rows went. (A grant outlives its session's row: it is revoked, not deleted, when the
+  // session ends, so that reuse detection still answers.)
   virtual Result<int> DeleteExpired(UnixSeconds now) = 0;
 
   // ---- Settings ---------------------------------------------------------------------------

@@ -1,0 +1,58 @@
+// Outbound HTTP for Gatehouse's own calls to other servers (back-channel logout, later the
+// upstream identity providers): a small blocking client over libcurl, the only place outside
+// connectors/mail that links it.
+//
+// Safety: TLS certificates and host names are always verified (ca_file adds a private CA);
+// redirects are not followed; every call has a total timeout and a connect timeout; response
+// bodies are capped (max_response_bytes; larger is kResourceExhausted); only http and https
+// URLs are accepted. Errors: kInvalidArgument for a bad URL, kDeadlineExceeded on timeout,
+// kUnavailable when the server cannot be reached or TLS fails. A non-2xx status is not an
+// error: the caller reads `status`.
+//
+// Thread safety: an HttpClient may be used from several threads at once (each call uses its
+// own curl handle).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace gatehouse::connectors::http {
+
+struct ClientOptions {
+  std::chrono::milliseconds timeout{10'000};
+  std::chrono::milliseconds connect_timeout{5'000};
+  std::size_t max_response_bytes = 1 << 20;
+  std::string ca_file;     // extra trusted CA (PEM); empty: the system's
+  std::string user_agent = "Gatehouse";
+};
+
+struct HttpResponse {
+  int status = 0;
+  std::string content_type;
+  std::string body;
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(ClientOptions options);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  Result<HttpResponse> Get(std::string_view url,
+                           const std::vector<std::pair<std::string, std::string>>& headers = {}) const;
+  // POST with Content-Type application/x-www-form-urlencoded.
+  Result<HttpResponse> PostForm(std::string_view url, std::string_view body,
+                                const std::vector<std::pair<std::string, std::string>>& headers = {}) const;
+
+ private:
+  ClientOptions options_;
+};
+
+}  // namespace gatehouse::connectors::http
