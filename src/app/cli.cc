@@ -97,6 +97,23 @@ int RunCli(int argc, char** argv) {
       ->envname(Env("session-idle-timeout"))->capture_default_str();
   serve_cmd->add_option("--session-lifetime", serve.session_lifetime, "A browser session ends this long after sign-in")
       ->envname(Env("session-lifetime"))->capture_default_str();
+  serve_cmd->add_option("--access-token-lifetime", serve.access_token_lifetime, "Lifetime of user access tokens")
+      ->envname(Env("access-token-lifetime"))->capture_default_str();
+  serve_cmd->add_option("--id-token-lifetime", serve.id_token_lifetime, "Lifetime of ID tokens")
+      ->envname(Env("id-token-lifetime"))->capture_default_str();
+  serve_cmd->add_option("--refresh-token-lifetime", serve.refresh_token_lifetime,
+                        "Refresh tokens end this long after the code exchange, however often they rotate")
+      ->envname(Env("refresh-token-lifetime"))->capture_default_str();
+  serve_cmd->add_option("--client-credentials-token-lifetime", serve.client_credentials_token_lifetime,
+                        "Lifetime of client_credentials (machine) access tokens")
+      ->envname(Env("client-credentials-token-lifetime"))->capture_default_str();
+  serve_cmd->add_option("--refresh-reuse-grace", serve.refresh_reuse_grace,
+                        "A rotated refresh token used again within this window rotates again (a client's retry); "
+                        "later, the reuse revokes the whole grant (0s: no tolerance)")
+      ->envname(Env("refresh-reuse-grace"))->capture_default_str();
+  serve_cmd->add_option("--backchannel-ca-file", serve.backchannel_ca_file,
+                        "Extra CA certificate (PEM) trusted for back-channel logout URIs")
+      ->envname(Env("backchannel-ca-file"));
   serve_cmd->add_option("--rate-limit-email", serve.rate_limit_email, "Sign-in emails to one address per 15 minutes")
       ->envname(Env("rate-limit-email"))->capture_default_str();
   serve_cmd->add_option("--rate-limit-ip", serve.rate_limit_ip, "Sign-in emails requested from one IP per 15 minutes")
@@ -115,6 +132,14 @@ int RunCli(int argc, char** argv) {
   create_cmd->add_option("--redirect-uri", create.redirect_uris, "Exact callback URL (repeatable)");
   create_cmd->add_option("--post-logout-redirect-uri", create.post_logout_redirect_uris,
                          "Exact URL to return to after logout (repeatable)");
+  create_cmd->add_option("--scope", create.scopes,
+                         "Scope the client may request with client_credentials; without `scope` it gets them all "
+                         "(repeatable)");
+  create_cmd->add_option("--organization", create.organization_id,
+                         "ORG_ID: make this an organization's machine client (its tokens carry `oid`)");
+  create_cmd->add_option("--backchannel-logout-uri", create.backchannel_logout_uri,
+                         "URL that receives a logout token when a session it has tokens for ends (https, or "
+                         "http on localhost)");
   CommonOptions list_o, get_o, delete_o, edit_o;
   std::string client_id, uri;
   auto* list_cmd = client_cmd->add_subcommand("list", "List clients");

@@ -1,5 +1,6 @@
 // init, client and keys commands: they work on the store directly, with or without a running
 // server (the store is safe to share between processes).
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cstdio>
 
@@ -20,15 +21,21 @@ namespace {
 constexpr std::string_view kIssuerSetting = "issuer";
 constexpr std::string_view kInitialClientSetting = "initial_client_id";
 constexpr std::size_t kMaxClientNameLength = 200;
+constexpr std::size_t kMaxScopeLength = 128;
+constexpr std::size_t kMaxClientScopes = 100;
 
 boost::json::object ClientJson(const store::Client& c) {
-  boost::json::array redirect, post_logout;
+  boost::json::array redirect, post_logout, scopes;
   for (const auto& u : c.redirect_uris) redirect.emplace_back(u);
   for (const auto& u : c.post_logout_redirect_uris) post_logout.emplace_back(u);
+  for (const auto& s : c.scopes) scopes.emplace_back(s);
   return {{"client_id", c.id},
           {"name", c.name},
           {"redirect_uris", redirect},
           {"post_logout_redirect_uris", post_logout},
+          {"scopes", scopes},
+          {"organization_id", c.organization_id},
+          {"backchannel_logout_uri", c.backchannel_logout_uri},
           {"created_at", c.created_at},
           {"updated_at", c.updated_at}};
 }
@@ -49,25 +56,60 @@ Status ValidateUris(const std::vector<std::string>& uris) {
   return Status::Ok();
 }
 
+// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), printable ASCII without space,
+// '"' or '\'; at most 128 characters here. Repeats are refused rather than kept twice.
+Status ValidateScopes(const std::vector<std::string>& scopes) {
+  if (scopes.size() > kMaxClientScopes) return InvalidArgumentError("too many scopes (max 100)");
+  for (std::size_t i = 0; i < scopes.size(); ++i) {
+    const std::string& scope = scopes[i];
+    if (scope.empty() || scope.size() > kMaxScopeLength) {
+      return InvalidArgumentError("--scope must be 1 to 128 characters");
+    }
+    for (unsigned char c : scope) {
+      if (c <= 0x20 || c >= 0x7F || c == '"' || c == '\\') {
+        // The value itself stays out of the message: it may hold control characters.
+        return InvalidArgumentError("--scope must be printable ASCII without spaces, '\"' or '\\' (RFC 6749 §3.3)");
+      }
+    }
+    if (std::find(scopes.begin(), scopes.begin() + static_cast<std::ptrdiff_t>(i), scope) !=
+        scopes.begin() + static_cast<std::ptrdiff_t>(i)) {
+      return InvalidArgumentError("--scope " + scope + " is given twice");
+    }
+  }
+  return Status::Ok();
+}
+
+// OIDC Back-Channel Logout 1.0 §2.2: an absolute URL the server POSTs logout tokens to. The
+// redirect URI rules fit (no fragment, https unless the host is loopback), minus the native-app
+// schemes: the server itself calls it, over HTTP.
+Status ValidateBackchannelLogoutUri(const std::string& uri) {
+  if (uri.empty()) return Status::Ok();
+  if (auto url = ParseHttpUrl(uri); !url.ok()) {
+    return InvalidArgumentError("--backchannel-logout-uri must be an absolute http(s) URL: " + url.error().message());
+  }
+  if (Status s = oauth::ValidateRedirectUriForRegistration(uri); !s.ok()) {
+    return InvalidArgumentError("--backchannel-logout-uri follows the redirect URI rules: " + s.message());
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<store::Store>> OpenExisting(const CommonOptions& o) {
   return OpenExistingStore(o.data_dir, o.store_uri);
 }
 
-// Creates a client and returns its JSON with the one-time plaintext secret.
-Result<boost::json::object> CreateClient(store::Store& store, const std::string& name,
-                                         const std::vector<std::string>& redirect_uris,
-                                         const std::vector<std::string>& post_logout_uris) {
-  RETURN_IF_ERROR(ValidateClientName(name));
-  RETURN_IF_ERROR(ValidateUris(redirect_uris));
-  RETURN_IF_ERROR(ValidateUris(post_logout_uris));
+// Creates the client described by `c` (its name, URIs, scopes, organization and back-channel
+// URI; the rest is filled in here) and returns its JSON with the one-time plaintext secret. The
+// organization, if any, is the caller's to check.
+Result<boost::json::object> CreateClient(store::Store& store, store::Client c) {
+  RETURN_IF_ERROR(ValidateClientName(c.name));
+  RETURN_IF_ERROR(ValidateUris(c.redirect_uris));
+  RETURN_IF_ERROR(ValidateUris(c.post_logout_redirect_uris));
+  RETURN_IF_ERROR(ValidateScopes(c.scopes));
+  RETURN_IF_ERROR(ValidateBackchannelLogoutUri(c.backchannel_logout_uri));
   Random& random = crypto::SystemRandom::Instance();
-  store::Client c;
   c.id = NewId(random, id_prefix::kClient);
-  c.name = name;
   const std::string secret = crypto::NewSecret(random);
   c.secret_hash = crypto::HashSecret(secret);
-  c.redirect_uris = redirect_uris;
-  c.post_logout_redirect_uris = post_logout_uris;
   c.created_at = c.updated_at = SystemClock::Instance().NowSeconds();
   RETURN_IF_ERROR(store.CreateClient(c));
   boost::json::object out = ClientJson(c);
@@ -134,7 +176,7 @@ int RunInit(const InitOptions& o) {
   }
   if (existing.error().code() != StatusCode::kNotFound) return Fail(existing.error());
 
-  auto client = CreateClient(**store, o.client_name, o.redirect_uris, {});
+  auto client = CreateClient(**store, {.name = o.client_name, .redirect_uris = o.redirect_uris});
   if (!client.ok()) return Fail(client.error());
   const std::string client_id(client->at("client_id").as_string());
   auto won = (*store)->PutSettingIfAbsent(kInitialClientSetting, client_id);
@@ -162,7 +204,20 @@ int RunInit(const InitOptions& o) {
 int RunClientCreate(const ClientCreateOptions& o) {
   auto store = OpenExisting(o.common);
   if (!store.ok()) return Fail(store.error());
-  auto client = CreateClient(**store, o.name, o.redirect_uris, o.post_logout_redirect_uris);
+  if (!o.organization_id.empty()) {
+    // Checked here: the store keeps a client's organization_id as given (no foreign key).
+    auto org = (*store)->GetOrganization(o.organization_id);
+    if (!org.ok()) {
+      return Fail(org.error().code() == StatusCode::kNotFound ? "no organization " + o.organization_id
+                                                              : org.error().message());
+    }
+  }
+  auto client = CreateClient(**store, {.name = o.name,
+                                       .redirect_uris = o.redirect_uris,
+                                       .post_logout_redirect_uris = o.post_logout_redirect_uris,
+                                       .scopes = o.scopes,
+                                       .organization_id = o.organization_id,
+                                       .backchannel_logout_uri = o.backchannel_logout_uri});
   if (!client.ok()) return Fail(client.error());
   PrintJson(*client);
   return 0;

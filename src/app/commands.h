@@ -54,6 +54,13 @@ struct ServeOptions {
   int rate_limit_email = 5;
   int rate_limit_ip = 30;
   int rate_limit_verify_ip = 30;
+  // Tokens.
+  std::string access_token_lifetime = "5m";
+  std::string id_token_lifetime = "1h";
+  std::string refresh_token_lifetime = "30d";
+  std::string client_credentials_token_lifetime = "1h";
+  std::string refresh_reuse_grace = "10s";
+  std::string backchannel_ca_file;  // extra CA for back-channel logout URIs (PEM)
 };
 int RunServe(const ServeOptions& options);
 
@@ -62,6 +69,9 @@ struct ClientCreateOptions {
   std::string name;
   std::vector<std::string> redirect_uris;
   std::vector<std::string> post_logout_redirect_uris;
+  std::vector<std::string> scopes;     // client_credentials scopes (RFC 6749 §3.3 scope-tokens)
+  std::string organization_id;         // an organization's machine client; must exist
+  std::string backchannel_logout_uri;  // https, or http on a loopback host
 };
 int RunClientCreate(const ClientCreateOptions& options);
 int RunClientList(const CommonOptions& options);

@@ -9,6 +9,7 @@
 #include "app/output.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "connectors/http/client.h"
 #include "connectors/mail/mailer.h"
 #include "common/url.h"
 #include "crypto/random.h"
@@ -16,9 +17,12 @@
 #include "http/server.h"
 #include "crypto/aead.h"
 #include "login/hosted.h"
+#include "login/logout.h"
 #include "oauth/authorize.h"
+#include "oauth/backchannel.h"
 #include "oauth/keys.h"
 #include "oauth/metadata.h"
+#include "oauth/token.h"
 #include "oauth/transaction.h"
 #include "web/render.h"
 
@@ -180,6 +184,31 @@ int RunServe(const ServeOptions& o) {
   limits.sends_per_ip = o.rate_limit_ip;
   limits.verifies_per_ip = o.rate_limit_verify_ip;
 
+  oauth::TokenPolicy token_policy;
+  {
+    struct Lifetime {
+      const char* flag;
+      const std::string& value;
+      UnixSeconds& out;
+      std::int64_t min_ms;
+    } lifetimes[] = {
+        {"--access-token-lifetime", o.access_token_lifetime, token_policy.access_token_lifetime, 1000},
+        {"--id-token-lifetime", o.id_token_lifetime, token_policy.id_token_lifetime, 1000},
+        {"--refresh-token-lifetime", o.refresh_token_lifetime, token_policy.refresh_token_lifetime, 1000},
+        {"--client-credentials-token-lifetime", o.client_credentials_token_lifetime,
+         token_policy.client_credentials_lifetime, 1000},
+        {"--refresh-reuse-grace", o.refresh_reuse_grace, token_policy.refresh_reuse_grace, 0},
+    };
+    for (auto& l : lifetimes) {
+      const std::int64_t ms = ParseDurationMs(l.value);
+      if (ms < l.min_ms) {
+        return Fail(std::string(l.flag) + (l.min_ms > 0 ? " must be a duration of at least 1s (e.g. 5m)"
+                                                        : " must be a duration (e.g. 10s, or 0s)"));
+      }
+      l.out = ms / 1000;
+    }
+    if (token_policy.refresh_reuse_grace > 60) return Fail("--refresh-reuse-grace must be at most 60s");
+  }
   if (o.common.store_uri.empty()) {
     if (Status s = RequireDataDir(o.common.data_dir); !s.ok()) return Fail(s);
   }
@@ -220,6 +249,16 @@ int RunServe(const ServeOptions& o) {
   metadata.code_challenge_methods_supported = {"S256"};
   metadata.prompt_values_supported = {"none", "login", "consent", "select_account", "create"};
   metadata.authorization_response_iss_parameter_supported = true;
+  metadata.token_endpoint = "/oauth/token";
+  metadata.userinfo_endpoint = "/userinfo";
+  metadata.revocation_endpoint = "/oauth/revoke";
+  metadata.introspection_endpoint = "/oauth/introspect";
+  metadata.end_session_endpoint = "/oidc/logout";
+  metadata.grant_types_supported = {"authorization_code", "refresh_token", "client_credentials"};
+  metadata.token_endpoint_auth_methods_supported = {"client_secret_post", "client_secret_basic"};
+  metadata.backchannel_logout_supported = true;
+  metadata.claims_supported = {"iss", "sub", "aud", "azp", "exp", "iat", "nbf", "auth_time", "nonce", "at_hash", "sid",
+                               "oid", "amr", "email", "email_verified", "name"};
   oauth::MountMetadata(router, metadata, keys);
 
   oauth::TransactionSealer sealer(*master, SystemClock::Instance(), random);
@@ -242,6 +281,26 @@ int RunServe(const ServeOptions& o) {
   oauth::AuthorizeDeps authorize_deps{**store, clients, sealer, issuer, login::MakeResume(login_deps)};
   oauth::MountAuthorize(router, authorize_deps);
   login::MountLogin(router, login_deps);
+  oauth::TokenIssuer tokens(keys, issuer, SystemClock::Instance(), random, token_policy);
+  oauth::TokenDeps token_deps{.store = **store,
+                              .clients = clients,
+                              .tokens = tokens,
+                              .clock = SystemClock::Instance(),
+                              .random = random,
+                              .session_idle_timeout = sessions.idle_timeout};
+  oauth::MountToken(router, token_deps);
+  connectors::http::ClientOptions outbound;
+  outbound.timeout = std::chrono::seconds(5);
+  outbound.ca_file = o.backchannel_ca_file;
+  connectors::http::HttpClient backchannel_http(outbound);
+  oauth::BackchannelNotifier backchannel(
+      tokens, [&backchannel_http](const std::string& url, const std::string& body) -> Result<int> {
+        ASSIGN_OR_RETURN(auto response, backchannel_http.PostForm(url, body));
+        return response.status;
+      },
+      // A POST in flight cannot be interrupted: let shutdown wait as long as one may take.
+      oauth::BackchannelPolicy{.drain = outbound.timeout});
+  login::MountLogout(router, login_deps, {.tokens = tokens, .backchannel = &backchannel});
   web::MountStatic(router);
 
   store::Store& st = **store;

@@ -28,6 +28,15 @@ http::Response ErrorPage(int status, const ErrorView& view) {
   return web::Page(status, web::Render("error", d));
 }
 
+http::Response SignedOutPage(const SignedOutView& view) {
+  web::Data d;
+  d["page_title"] = std::string("Signed out");
+  d["app_name"] = view.app_name;
+  d["message"] = view.message;
+  http::Response r = web::Page(200, web::Render("signed_out", d));
+  return r;
+}
+
 http::Response LoginPage(int status, const LoginView& view) {
   web::Data d;
   d["page_title"] = (view.signup ? "Sign up · " : "Sign in · ") + view.app_name;

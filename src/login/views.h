@@ -89,7 +89,13 @@ struct SelectAccountView {
   std::vector<AccountView> accounts;
 };
 
+struct SignedOutView {
+  std::string app_name;  // may be empty (no client named in the request)
+  std::string message;
+};
+
 http::Response ErrorPage(int status, const ErrorView& view);
+http::Response SignedOutPage(const SignedOutView& view);
 http::Response LoginPage(int status, const LoginView& view);
 http::Response ConnectionPage(const ConnectionView& view);
 // These three pages post forms that end in a redirect to the client: `form_action` is

@@ -7,9 +7,9 @@
 //   * exactly one method: Basic and body credentials together are invalid_request;
 //   * an Authorization header with another scheme (the Go and Python SDKs send a stale
 //     `Bearer` management token on token requests) is ignored;
-//   * unknown client or wrong secret: invalid_client, 401, the same answer for both. The
-//     secret is checked in constant time (crypto::VerifySecret), also against a dummy hash when
-//     the client does not exist, so timing does not tell which;
+//   * no credentials at all, unknown client or wrong secret: invalid_client, 401 (the same answer
+//     for the last two). The secret is checked in constant time (crypto::VerifySecret), also
+//     against a dummy hash when the client does not exist, so timing does not tell which;
 //   * a client_id in the body that differs from the authenticated one is invalid_request.
 #pragma once
 

@@ -51,6 +51,10 @@ std::string ServerMetadata::ToJson() const {
   list("prompt_values_supported", prompt_values_supported);
   list("claims_supported", claims_supported);
   if (authorization_response_iss_parameter_supported) o["authorization_response_iss_parameter_supported"] = true;
+  if (backchannel_logout_supported) {
+    o["backchannel_logout_supported"] = true;
+    o["backchannel_logout_session_supported"] = true;
+  }
   return boost::json::serialize(o);
 }
 

@@ -34,6 +34,7 @@ struct ServerMetadata {
   std::vector<std::string> claims_supported;
   std::vector<std::string> id_token_signing_alg_values_supported;  // the signing alg first
   bool authorization_response_iss_parameter_supported = false;     // RFC 9207
+  bool backchannel_logout_supported = false;  // OIDC Back-Channel Logout 1.0 (with sid)
 
   // The JSON document (keys in a fixed order, absent entries omitted).
   std::string ToJson() const;

@@ -59,9 +59,27 @@ http::Response HandleUserinfo(const TokenDeps& deps, const http::Request& reques
 void MountToken(http::Router& router, const TokenDeps& deps);
 
 // The grants, one per file; the client is authenticated.
-GrantResult AuthorizationCodeGrant(const TokenDeps& deps, const store::Client& client, const http::Form& form);
-GrantResult RefreshTokenGrant(const TokenDeps& deps, const store::Client& client, const http::Form& form);
-GrantResult ClientCredentialsGrant(const TokenDeps& deps, const store::Client& client, const http::Form& form);
+GrantResult AuthorizationCodeGrant(const TokenDeps& deps, const http::Request& request, const store::Client& client,
+                                   const http::Form& form);
+GrantResult RefreshTokenGrant(const TokenDeps& deps, const http::Request& request, const store::Client& client,
+                              const http::Form& form);
+GrantResult ClientCredentialsGrant(const TokenDeps& deps, const http::Request& request, const store::Client& client,
+                                   const http::Form& form);
+
+// The success body of the user grants: the access token, the ID token when the scope has
+// openid, and `refresh_token` when given (non-empty).
+GrantResult UserTokenResponse(const TokenDeps& deps, const http::Request& request, const store::User& user,
+                              const UserTokenContext& context, std::string_view jti, std::string_view refresh_token);
+
+// Logs an internal failure with the request id and returns server_error.
+OAuthError InternalError(const http::Request& request, std::string_view what, const Status& status);
+
+// A new refresh token: the secret for the client and the store's record (hash only).
+struct NewRefresh {
+  std::string secret;
+  store::RefreshToken record;
+};
+NewRefresh MakeRefreshToken(const TokenDeps& deps, std::string_view grant_id, UnixSeconds now, UnixSeconds expires_at);
 
 // The form of a POST to these endpoints: application/x-www-form-urlencoded, each parameter once.
 std::variant<http::Form, OAuthError> ParseTokenForm(const http::Request& request);

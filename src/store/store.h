@@ -215,7 +215,8 @@ struct Grant {
   std::string client_id;
   std::string user_id;
   std::string organization_id; // may be empty
-  std::string session_id;      // the browser session; the grant's refresh tokens die with it
+  std::string session_id;      // the browser session; the grant's refresh tokens die with it.
+                               // Empty: none (refresh then checks no session)
   std::string scope;           // space-separated, as granted
   std::string connection_id;   // amr[0]
   std::string auth_method;
@@ -442,9 +443,12 @@ class Store {
   //     redirect URI, PKCE, expiry) and returns the grant and tokens to create, or an error,
   //     which is returned with nothing written (the code stays unconsumed). Then the code is
   //     marked consumed at `now` and the grant, refresh token and access token record are
-  //     inserted, all or nothing.
+  //     inserted, all or nothing (kAlreadyExists if the grant id, the refresh token hash or
+  //     the jti is taken). The store sets the grant's code_hash to `code_hash` (a second use
+  //     finds the grant by it) and the grant_id of the refresh token and the access token
+  //     record to the grant's id.
   // `issue` may run more than once if the backend retries, so it must be free of side effects.
-  // Returns the code record as read. kInvalidArgument if now <= 0.
+  // Returns the code record as read (consumed_at 0). kInvalidArgument if now <= 0.
   virtual Result<AuthorizationCode> RedeemAuthorizationCode(
       std::string_view code_hash, UnixSeconds now,
       const std::function<Result<TokenIssue>(const AuthorizationCode&)>& issue) = 0;
@@ -461,34 +465,44 @@ class Store {
   //   * kNotFound if the token is gone;
   //   * kFailedPrecondition(kGrantRevoked) if its grant is revoked;
   //   * kFailedPrecondition(kRefreshExpired) if expires_at <= now or the grant's expires_at <= now;
-  //   * the token was rotated before, more than `grace` seconds ago: reuse of a stolen token;
-  //     the grant is revoked at `now` and kFailedPrecondition(kRefreshReused) returned. Within
-  //     `grace` (a client's concurrent retry) it rotates again;
+  //   * the token was rotated before, `grace` or more seconds ago (now - rotated_at >= grace):
+  //     reuse of a stolen token; the grant is revoked at `now` and
+  //     kFailedPrecondition(kRefreshReused) returned. Sooner (a client's concurrent retry) it
+  //     rotates again. grace 0 tolerates no reuse at all;
   //   * the grant has a session that no longer exists or whose expires_at or idle_expires_at
   //     is <= now: the grant is revoked, kFailedPrecondition(kSessionEnded). Otherwise the
   //     session's last_seen_at becomes `now` and idle_expires_at `session_idle_expires_at`
   //     (capped at its expires_at): using the application keeps the sign-in alive;
-  //   * otherwise rotated_at = now (kept if already set) and `issue.refresh` (its grant_id is
-  //     set to the grant's) and `issue.access` inserted.
-  // Returns the grant. On any error nothing but the revocations described is written.
+  //   * otherwise rotated_at = now (kept if already set) and `issue.refresh` (if any) and
+  //     `issue.access` inserted, their grant_id set to the grant's (`issue.grant` is ignored).
+  // Returns the grant as read. On any error nothing but the revocations described is written.
+  // kInvalidArgument if now <= 0 (0 would read as "not rotated").
   virtual Result<Grant> RotateRefreshToken(std::string_view token_hash, UnixSeconds now, UnixSeconds grace,
                                            UnixSeconds session_idle_expires_at, const TokenIssue& issue) = 0;
+
+  // Every revocation below (and those of RedeemAuthorizationCode and RotateRefreshToken) sets
+  // revoked_at only where it is 0: the first revocation's time is kept. Each is
+  // kInvalidArgument if now <= 0 (0 would read as "not revoked").
 
   // Sets revoked_at = now on the grant if it is not revoked yet. kNotFound if absent.
   virtual Status RevokeGrant(std::string_view grant_id, UnixSeconds now) = 0;
 
   // Records the access token `jti` as revoked (inserting the row if it was not recorded, with
-  // `expires_at` so that DeleteExpired can drop it). Idempotent.
+  // `expires_at` so that DeleteExpired can drop it; a recorded row keeps its own). Idempotent.
   virtual Status RevokeAccessToken(std::string_view jti, UnixSeconds expires_at, UnixSeconds now) = 0;
 
   // The state of the access token `jti`: unrecorded (a client_credentials token never
-  // revoked), or recorded and then revoked or not (its own revoked_at, or its grant's).
+  // revoked), or recorded and then revoked or not (its own revoked_at, or its grant's). A
+  // revocation of the grant stays visible until the record itself expires, even after
+  // DeleteExpired has dropped the grant (an access token may outlive its grant by its lifetime).
   virtual Result<AccessTokenState> GetAccessTokenState(std::string_view jti) = 0;
 
   // Ends a browser session atomically: deletes it and revokes (at `now`) every grant issued
-  // in it. Returns the revoked grants (each once, ordered by created_at) so that the caller can
-  // notify their clients (back-channel logout). An absent session is not an error: the grants
-  // that name it are still revoked.
+  // in it. Returns the grants this call revoked, with revoked_at = now, ordered by
+  // (created_at, id), so that the caller can notify their clients (back-channel logout); a grant
+  // of the session revoked before (a reused code, a second EndSession) is not returned again,
+  // so each client is told once. An absent session is not an error: the grants that name it are
+  // still revoked. kInvalidArgument if session_id is empty (what grants without a session hold).
   virtual Result<std::vector<Grant>> EndSession(std::string_view session_id, UnixSeconds now) = 0;
 
   // ---- Expiry -----------------------------------------------------------------------------

@@ -19,104 +19,28 @@
 // at the end by its PID, also on failure.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import http from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import {
-  CHROMIUM, CHROMIUM_ARGS, OUTPUT, ROOT, firstLine, gatehouse, scratchDirs, startServer, stop, track,
+  CHROMIUM, CHROMIUM_ARGS, OUTPUT, gatehouse, openPage, scratchDirs, startReceiver, startServer, startSink, stop,
+  submitCode, submitEmail,
 } from './support.mjs';
 
-const SINK = path.join(ROOT, 'tests/support/smtp_sink.py');
-const SINK_PYTHON = '/usr/bin/python3';  // Debian's, which has python3-aiosmtpd
 const ISSUER = 'http://127.0.0.1:8080';
 const APP_NAME = 'Example App';
 const VERIFIER = 'dBjftJeZ4CVP-mJ0kHOWbeTSKuQ3l5vt3oMX37yMSCGW';  // RFC 7636 appendix B
 const CHALLENGE = createHash('sha256').update(VERIFIER).digest('base64url');
-
-async function startSink(dir) {
-  const proc = track(spawn(SINK_PYTHON, [SINK, '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] }));
-  const log = [];
-  proc.stderr.setEncoding('utf8');
-  proc.stderr.on('data', (chunk) => log.push(chunk));
-  const port = await firstLine(proc, proc.stdout, (e) => e.port ?? null, 'smtp sink', log);
-  return { proc, port, dir, log };
-}
-
-// Polls `predicate` until it returns a value (deadline-bounded; the interval is not a timing assumption).
-async function waitUntil(predicate, what, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await predicate();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-// ---- the sink's messages
-
-function decodeQuotedPrintable(s) {
-  const bytes = [];
-  const text = s.replace(/=\r?\n/g, '');
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === '=' && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else {
-      bytes.push(...Buffer.from(text[i], 'utf8'));
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
-
-// { to, subject, text, code, link } of a message as the sink wrote it (multipart/alternative).
-function parseMail(raw) {
-  const [head] = raw.split(/\r?\n\r?\n/, 1);
-  const header = (name) => (head.match(new RegExp(`^${name}: (.*)$`, 'mi')) || [])[1];
-  const boundary = (head.match(/boundary="([^"]+)"/) || [])[1];
-  assert.ok(boundary, `a multipart message:\n${raw}`);
-  const plain = raw.split(`--${boundary}`).find((p) => /Content-Type: text\/plain/i.test(p));
-  assert.ok(plain, 'the message has a text/plain part');
-  const [partHead, ...rest] = plain.replace(/^\r?\n/, '').split(/\r?\n\r?\n/);
-  let text = rest.join('\n\n');
-  if (/quoted-printable/i.test(partHead)) text = decodeQuotedPrintable(text);
-  return {
-    to: header('To'),
-    subject: header('Subject'),
-    text,
-    code: (text.match(/Your verification code is: (\d{6})\b/) || [])[1],
-    link: (text.match(/(\S+\/login\/magic\?token=[A-Za-z0-9_-]+)/) || [])[1],
-  };
-}
-
-function sinkCount(sink) {
-  return readdirSync(sink.dir).filter((f) => /^\d+\.eml$/.test(f)).length;
-}
-
-// The first message to `address` numbered above `after`.
-function waitForMail(sink, address, after) {
-  return waitUntil(() => {
-    for (let n = after + 1; existsSync(path.join(sink.dir, `${n}.eml`)); n++) {
-      const envelope = JSON.parse(readFileSync(path.join(sink.dir, `${n}.json`), 'utf8'));
-      if (envelope.rcpt_tos.length === 1 && envelope.rcpt_tos[0] === address) {
-        return parseMail(readFileSync(path.join(sink.dir, `${n}.eml`), 'utf8'));
-      }
-    }
-    return null;
-  }, `an email to ${address}`);
-}
 
 describe('passwordless sign-in in headless Chromium', () => {
   let tmp;
   let data;
   let sink;
   let server;
-  let app;          // the application's callback server
-  let callbacks;    // what it received: [{ method, url }]
+  let app;          // the application's callback server (startReceiver)
   let redirectUri;
   let browser;
   let base;
@@ -128,18 +52,8 @@ describe('passwordless sign-in in headless Chromium', () => {
     tmp = mkdtempSync(path.join(tmpdir(), 'gh-browser-pwl-'));
     scratchDirs.add(tmp);
     data = path.join(tmp, 'data');
-    callbacks = [];
-    app = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => { body += c; });
-      req.on('end', () => {
-        callbacks.push({ method: req.method, url: req.url, body });
-        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-        res.end('<!doctype html><title>Callback</title><h1>Signed in</h1>');
-      });
-    });
-    await new Promise((resolve, reject) => { app.once('error', reject); app.listen(0, '127.0.0.1', resolve); });
-    redirectUri = `http://127.0.0.1:${app.address().port}/cb`;
+    app = await startReceiver();
+    redirectUri = `${app.origin}/cb`;
 
     gatehouse('init', '--data', data, '--issuer', ISSUER);
     orgs = {
@@ -161,7 +75,7 @@ describe('passwordless sign-in in headless Chromium', () => {
       if (code !== 0) console.error(`gatehouse exited with ${code}; log:\n${server.log.join('\n')}`);
     }
     if (sink) await stop(sink.proc);
-    if (app) await new Promise((resolve) => app.close(resolve));
+    if (app) await app.close();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -223,21 +137,8 @@ describe('passwordless sign-in in headless Chromium', () => {
     }
   }
 
-  async function newPage(contextOptions = {}) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...contextOptions });
-    const page = await context.newPage();
-    const problems = [];
-    const visited = [];  // main-frame navigations, in order
-    page.on('console', (m) => {
-      if (m.type() !== 'error') return;
-      if (m.location().url && new URL(m.location().url).pathname === '/favicon.ico') return;
-      problems.push(`console: ${m.text()} (${m.location().url})`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-    page.on('response', (r) => { if (r.status() >= 500) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
-    page.on('framenavigated', (f) => { if (f === page.mainFrame()) visited.push(f.url()); });
-    return { context, page, problems, visited };
+  function newPage(contextOptions = {}) {
+    return openPage(browser, contextOptions);
   }
 
   // Opens the authorization URL and submits the email (and name); resolves on the code page with
@@ -245,26 +146,13 @@ describe('passwordless sign-in in headless Chromium', () => {
   async function emailStep(page, address, extra = {}, name = null) {
     const { url, state } = authorizeUrl(extra);
     await page.goto(url);
-    assert.equal(new URL(page.url()).pathname, '/login', `landed on ${page.url()}`);
-    if (name !== null) await page.locator('input[name="name"]').fill(name);
-    await page.locator('input[type="email"]').fill(address);
-    const before = sinkCount(sink);
-    await Promise.all([
-      page.waitForURL((u) => u.pathname === '/login/passwordless'),
-      page.locator('form[action="/login/email"] button[type="submit"]').click(),
-    ]);
-    const mail = await waitForMail(sink, address.toLowerCase(), before);
+    const mail = await submitEmail(page, sink, address, name);
     return { state, mail };
   }
 
   // Types the code and submits; resolves on the application's callback.
-  async function typeCode(page, code) {
-    const field = page.locator('input[name="code"]');
-    await field.fill(code);
-    await Promise.all([
-      page.waitForURL(isCallback),
-      page.locator('form[action="/login/passwordless/verify"] button[type="submit"]').click(),
-    ]);
+  function typeCode(page, code) {
+    return submitCode(page, code, isCallback);
   }
 
   async function signIn(page, address, extra = {}) {

@@ -1,7 +1,12 @@
 // What the browser suites share: where things are, the gatehouse CLI, starting `gatehouse serve`
-// on a free port (and any other child process) and stopping it by PID, also when node ends early.
+// on a free port (and any other child process) and stopping it by PID, also when node ends early;
+// the SMTP sink (tests/support/smtp_sink.py) and its messages; small HTTP servers of the test's
+// own (an application's redirect URI, a back-channel logout receiver); a page that records
+// what went wrong in it; and the steps of the hosted email-code sign-in.
+import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,4 +121,153 @@ export function stop(proc, timeoutMs = 15_000) {
     proc.on('exit', (code, signal) => { clearTimeout(timer); resolve(code ?? signal); });
     process.kill(proc.pid, 'SIGTERM');
   });
+}
+
+// Polls `predicate` until it returns a value (deadline-bounded; the interval is not a timing assumption).
+export async function waitUntil(predicate, what, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await predicate();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+// ---- the SMTP sink and its messages
+
+const SINK = path.join(ROOT, 'tests/support/smtp_sink.py');
+const SINK_PYTHON = '/usr/bin/python3';  // Debian's, which has python3-aiosmtpd
+
+export async function startSink(dir) {
+  const proc = track(spawn(SINK_PYTHON, [SINK, '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const log = [];
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (chunk) => log.push(chunk));
+  const port = await firstLine(proc, proc.stdout, (e) => e.port ?? null, 'smtp sink', log);
+  return { proc, port, dir, log, url: `smtp://127.0.0.1:${port}` };
+}
+
+function decodeQuotedPrintable(s) {
+  const bytes = [];
+  const text = s.replace(/=\r?\n/g, '');
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '=' && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      bytes.push(...Buffer.from(text[i], 'utf8'));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+// { to, subject, text, code, link } of a message as the sink wrote it (multipart/alternative).
+export function parseMail(raw) {
+  const [head] = raw.split(/\r?\n\r?\n/, 1);
+  const header = (name) => (head.match(new RegExp(`^${name}: (.*)$`, 'mi')) || [])[1];
+  const boundary = (head.match(/boundary="([^"]+)"/) || [])[1];
+  assert.ok(boundary, `a multipart message:\n${raw}`);
+  const plain = raw.split(`--${boundary}`).find((p) => /Content-Type: text\/plain/i.test(p));
+  assert.ok(plain, 'the message has a text/plain part');
+  const [partHead, ...rest] = plain.replace(/^\r?\n/, '').split(/\r?\n\r?\n/);
+  let text = rest.join('\n\n');
+  if (/quoted-printable/i.test(partHead)) text = decodeQuotedPrintable(text);
+  return {
+    to: header('To'),
+    subject: header('Subject'),
+    text,
+    code: (text.match(/Your verification code is: (\d{6})\b/) || [])[1],
+    link: (text.match(/(\S+\/login\/magic\?token=[A-Za-z0-9_-]+)/) || [])[1],
+  };
+}
+
+export function sinkCount(sink) {
+  return readdirSync(sink.dir).filter((f) => /^\d+\.eml$/.test(f)).length;
+}
+
+// The first message to `address` numbered above `after`.
+export function waitForMail(sink, address, after) {
+  return waitUntil(() => {
+    for (let n = after + 1; existsSync(path.join(sink.dir, `${n}.eml`)); n++) {
+      const envelope = JSON.parse(readFileSync(path.join(sink.dir, `${n}.json`), 'utf8'));
+      if (envelope.rcpt_tos.length === 1 && envelope.rcpt_tos[0] === address) {
+        return parseMail(readFileSync(path.join(sink.dir, `${n}.eml`), 'utf8'));
+      }
+    }
+    return null;
+  }, `an email to ${address}`);
+}
+
+// ---- HTTP servers of the test's own
+
+// An HTTP server on a free port of 127.0.0.1 that records every request it gets
+// ({ method, url, headers, body, at }) in `requests` and answers with `respond(request)`'s
+// { status, headers, body } (default: a small HTML page). close() stops it.
+export async function startReceiver(respond = () => ({})) {
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      const request = { method: req.method, url: req.url, headers: req.headers, body, at: Date.now() };
+      requests.push(request);
+      const answer = respond(request) || {};
+      res.writeHead(answer.status ?? 200, answer.headers ?? { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(answer.body ?? '<!doctype html><title>Application</title><h1>Application</h1>');
+    });
+  });
+  await new Promise((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve); });
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  return {
+    requests,
+    origin,
+    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
+  };
+}
+
+// ---- Chromium
+
+// A page in a new browser context (its own cookies) that records what went wrong in it:
+// console errors (but a missing favicon), page errors, failed requests and 5xx answers.
+export async function openPage(browser, contextOptions = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...contextOptions });
+  const page = await context.newPage();
+  const problems = [];
+  const visited = [];  // main-frame navigations, in order
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    if (m.location().url && new URL(m.location().url).pathname === '/favicon.ico') return;
+    problems.push(`console: ${m.text()} (${m.location().url})`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => { if (r.status() >= 500) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  page.on('framenavigated', (f) => { if (f === page.mainFrame()) visited.push(f.url()); });
+  return { context, page, problems, visited };
+}
+
+// The hosted login's email step, on a page showing /login: fills the email (and the name, on the
+// sign-up form), submits, and resolves on the code page with the mail that was sent.
+export async function submitEmail(page, sink, address, name = null) {
+  assert.equal(new URL(page.url()).pathname, '/login', `landed on ${page.url()}`);
+  if (name !== null) await page.locator('input[name="name"]').fill(name);
+  await page.locator('input[type="email"]').fill(address);
+  const before = sinkCount(sink);
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === '/login/passwordless'),
+    page.locator('form[action="/login/email"] button[type="submit"]').click(),
+  ]);
+  return waitForMail(sink, address.toLowerCase(), before);
+}
+
+// Types the emailed code and submits; resolves when the page is on a URL that `arrived` accepts
+// (the application's redirect URI).
+export async function submitCode(page, code, arrived) {
+  await page.locator('input[name="code"]').fill(code);
+  await Promise.all([
+    page.waitForURL(arrived),
+    page.locator('form[action="/login/passwordless/verify"] button[type="submit"]').click(),
+  ]);
 }

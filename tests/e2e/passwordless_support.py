@@ -300,3 +300,29 @@ class PasswordlessCase(GatehouseTestCase):
         retry = r.header("retry-after")
         self.assertIsNotNone(retry, "429 without Retry-After")
         self.assertTrue(retry.isdigit() and 0 < int(retry) <= window, retry)
+
+
+class SharedServer:
+    """setUpClass/tearDownClass for a suite that shares one server (generous limits) and one SMTP
+    sink: `prepare_data(data)` (a classmethod) readies the data directory first."""
+
+    tmp_prefix = "gh-shared-"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cls_tmp = tempfile.mkdtemp(prefix=cls.tmp_prefix)
+        cls.cls_data = os.path.join(cls.cls_tmp, "data")
+        cls.prepare_data(cls.cls_data)
+        cls.sink = SmtpSink(os.path.join(cls.cls_tmp, "mail"))
+        try:
+            cls.server = Server(cls.cls_data, "--smtp", cls.sink.url, "--access-log", "false", *NO_LIMITS).start()
+        except BaseException:
+            cls.sink.stop()
+            shutil.rmtree(cls.cls_tmp, ignore_errors=True)
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.kill()
+        cls.sink.stop()
+        shutil.rmtree(cls.cls_tmp, ignore_errors=True)

@@ -139,6 +139,43 @@ class ClientCommandsTest(GatehouseTestCase):
             self.assertEqual(got["redirect_uris"], ["https://live.example.com/cb"])
 
 
+class ClientTokenFieldsTest(GatehouseTestCase):
+    def setUp(self):
+        super().setUp()
+        self.init()
+
+    def test_scopes_organization_and_backchannel_uri(self):
+        _, org, _ = run_cli("org", "create", "--data", self.data, "--name", "Acme")
+        _, created, _ = run_cli("client", "create", "--data", self.data, "--name", "Machine",
+                                "--scope", "read:users", "--scope", "write:users", "--organization", org["id"],
+                                "--backchannel-logout-uri", "https://app.example.com/bcl")
+        _, got, _ = run_cli("client", "get", "--data", self.data, created["client_id"])
+        self.assertEqual(got["scopes"], ["read:users", "write:users"])
+        self.assertEqual(got["organization_id"], org["id"])
+        self.assertEqual(got["backchannel_logout_uri"], "https://app.example.com/bcl")
+        _, listed, _ = run_cli("client", "list", "--data", self.data)
+        plain = [c for c in listed if c["client_id"] != created["client_id"]][0]
+        self.assertEqual((plain["scopes"], plain["organization_id"], plain["backchannel_logout_uri"]), ([], "", ""))
+        _, local, _ = run_cli("client", "create", "--data", self.data, "--name", "Dev",
+                              "--backchannel-logout-uri", "http://127.0.0.1:9000/bcl")
+        self.assertEqual(local["backchannel_logout_uri"], "http://127.0.0.1:9000/bcl")
+
+    def test_bad_scopes_organizations_and_backchannel_uris_are_refused(self):
+        _, before, _ = run_cli("client", "list", "--data", self.data)
+        for flags in (["--scope", ""], ["--scope", "a b"], ["--scope", "x" * 129], ["--scope", 'a"b'],
+                      ["--scope", "a\\b"], ["--scope", "é"], ["--scope", "a", "--scope", "a"],
+                      ["--organization", "org_missing"],
+                      ["--backchannel-logout-uri", "http://app.example.com/bcl"],
+                      ["--backchannel-logout-uri", "com.example.app:/bcl"],
+                      ["--backchannel-logout-uri", "https://app.example.com/bcl#f"],
+                      ["--backchannel-logout-uri", "/relative"]):
+            code, _, err = run_cli("client", "create", "--data", self.data, "--name", "X", *flags, check=False)
+            self.assertEqual(code, 1, flags)
+            self.assertEqual(len(err.strip().splitlines()), 1, err)
+        _, after, _ = run_cli("client", "list", "--data", self.data)
+        self.assertEqual(after, before)
+
+
 class CliErrorsTest(GatehouseTestCase):
     def assert_one_line_error(self, args, code=1, contains=None):
         rc, _, err = run_cli(*args, check=False)

@@ -34,9 +34,16 @@ class MetadataTest(GatehouseTestCase):
             self.assertEqual(doc["jwks_uri"], self.issuer + "/keys")
             self.assertEqual(doc["id_token_signing_alg_values_supported"], ["RS256"])
             self.assertEqual(doc["subject_types_supported"], ["public"])
-            # Only what is implemented is advertised.
-            for absent in ["userinfo_endpoint", "revocation_endpoint", "introspection_endpoint"]:
-                self.assertNotIn(absent, doc)
+            # What is implemented is advertised, at the paths it is served on.
+            for member, path in [("token_endpoint", "/oauth/token"), ("userinfo_endpoint", "/userinfo"),
+                                 ("revocation_endpoint", "/oauth/revoke"),
+                                 ("introspection_endpoint", "/oauth/introspect"),
+                                 ("end_session_endpoint", "/oidc/logout")]:
+                self.assertEqual(doc[member], self.issuer + path)
+            self.assertEqual(doc["grant_types_supported"], ["authorization_code", "refresh_token", "client_credentials"])
+            self.assertEqual(doc["token_endpoint_auth_methods_supported"], ["client_secret_post", "client_secret_basic"])
+            self.assertTrue(doc["backchannel_logout_supported"])
+            self.assertTrue(doc["backchannel_logout_session_supported"])
             _, _, body2 = server.get("/.well-known/oauth-authorization-server")
             self.assertEqual(json.loads(body2), doc)
             # A doubled slash (SDK with a trailing-slash environment URL) reaches the same document.

@@ -11,27 +11,14 @@ import unittest
 from passwordless_support import *  # noqa: F401,F403 (the suite's shared vocabulary)
 
 
-class SharedServerTest(PasswordlessCase):
+class SharedServerTest(SharedServer, PasswordlessCase):
     """Journeys against one server with generous limits (each test uses its own addresses)."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.cls_tmp = tempfile.mkdtemp(prefix="gh-pwl-")
-        cls.cls_data = os.path.join(cls.cls_tmp, "data")
-        init = run_cli("init", "--data", cls.cls_data, "--issuer", ISSUER, "--redirect-uri", REDIRECT)[1]
-        cls.client_id = init["client_id"]
-        cls.sink = SmtpSink(os.path.join(cls.cls_tmp, "mail"))
-        try:
-            cls.server = Server(cls.cls_data, "--smtp", cls.sink.url, "--access-log", "false", *NO_LIMITS).start()
-        except BaseException:
-            cls.sink.stop()
-            raise
+    tmp_prefix = "gh-pwl-"
 
     @classmethod
-    def tearDownClass(cls):
-        cls.server.kill()
-        cls.sink.stop()
-        shutil.rmtree(cls.cls_tmp, ignore_errors=True)
+    def prepare_data(cls, data):
+        cls.client_id = run_cli("init", "--data", data, "--issuer", ISSUER, "--redirect-uri", REDIRECT)[1]["client_id"]
 
     def address(self):
         return f"{self._testMethodName.replace('_', '-')}-{os.urandom(3).hex()}@example.com"

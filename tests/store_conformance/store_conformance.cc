@@ -18,6 +18,9 @@ void PrintTo(const Client& c, std::ostream* os) {
       << ", secret_hash=" << ::testing::PrintToString(c.secret_hash)
       << ", redirect_uris=" << ::testing::PrintToString(c.redirect_uris)
       << ", post_logout_redirect_uris=" << ::testing::PrintToString(c.post_logout_redirect_uris)
+      << ", scopes=" << ::testing::PrintToString(c.scopes)
+      << ", organization_id=" << ::testing::PrintToString(c.organization_id)
+      << ", backchannel_logout_uri=" << ::testing::PrintToString(c.backchannel_logout_uri)
       << ", created_at=" << c.created_at << ", updated_at=" << c.updated_at << "}";
 }
 
@@ -41,6 +44,8 @@ Client MakeClient(std::string id, UnixSeconds created_at = 1'700'000'000) {
   c.secret_hash = "$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$" + c.id;
   c.redirect_uris = {"https://app.example.com/callback", "http://127.0.0.1:8080/cb"};
   c.post_logout_redirect_uris = {"https://app.example.com/bye"};
+  c.scopes = {"read:users", "write:users"};
+  c.backchannel_logout_uri = "https://app.example.com/logout/backchannel";
   c.created_at = created_at;
   c.updated_at = created_at;
   return c;

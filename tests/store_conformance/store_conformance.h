@@ -9,8 +9,10 @@
 // Each test calls the factory once (some twice) and may run many threads against one store.
 // The tests are split by area: store_conformance.cc (clients, signing keys, settings,
 // operations), orgs_conformance.cc (organizations, domains, connections), auth_conformance.cc
-// (users, memberships, sessions) and auth_expiring_conformance.cc (passwordless challenges,
-// rate limits, authorization codes, DeleteExpired).
+// (users, memberships, sessions), auth_expiring_conformance.cc (passwordless challenges,
+// rate limits, authorization codes, DeleteExpired), login_conformance.cc (CompleteLogin) and
+// tokens_conformance.cc and tokens_revocation_conformance.cc (grants, refresh and access
+// tokens, EndSession, the clients' token fields; helpers in tokens_fixture.h).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -40,6 +42,8 @@ void PrintTo(const Session& session, std::ostream* os);
 void PrintTo(const EmailChallenge& challenge, std::ostream* os);
 void PrintTo(const RateLimitResult& result, std::ostream* os);
 void PrintTo(const AuthorizationCode& code, std::ostream* os);
+void PrintTo(const Grant& grant, std::ostream* os);
+void PrintTo(const RefreshToken& token, std::ostream* os);
 
 }  // namespace gatehouse::store
 

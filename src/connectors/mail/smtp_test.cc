@@ -1,12 +1,8 @@
 // Delivery through a real SMTP server: tests/support/smtp_sink.py (aiosmtpd), one per test, on a
 // loopback port it picks itself, writing what it receives into the test's temporary directory.
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -16,13 +12,13 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "connectors/mail/mailer.h"
+#include "support/process.h"
 
 namespace gatehouse::connectors::mail {
 namespace {
@@ -32,93 +28,9 @@ using std::chrono::milliseconds;
 
 constexpr const char* kFrom = "Gatehouse <noreply@example.com>";
 
-// fork + exec with stdout on `stdout_fd` (or /dev/null when -1), stderr inherited. The child gets
-// SIGTERM if the test process dies first, so a crashed test leaves no server behind.
-pid_t Spawn(const std::vector<std::string>& args, int stdout_fd) {
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    // Only async-signal-safe calls between fork and exec.
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    ::dup2(stdout_fd >= 0 ? stdout_fd : devnull, STDOUT_FILENO);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(devnull);
-  return pid;
-}
-
-int Wait(pid_t pid) {
-  int status = 0;
-  if (::waitpid(pid, &status, 0) != pid) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// A loopback port with nothing listening on it (bound, read, released).
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-class SmtpSink {
- public:
-  // Starts the sink and waits (up to 20 s: a loaded CI box, an ASan build) for its port line.
-  SmtpSink(const fs::path& dir, std::vector<std::string> args) {
-    int out[2];
-    if (::pipe2(out, O_CLOEXEC) != 0) return;
-    std::vector<std::string> argv = {GATEHOUSE_PYTHON, GATEHOUSE_SMTP_SINK, "--dir", dir.string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    pid_ = Spawn(argv, out[1]);
-    ::close(out[1]);
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out[0], POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0) continue;
-      char buf[128];
-      const ssize_t n = ::read(out[0], buf, sizeof buf);
-      if (n <= 0) break;  // the sink exited
-      line.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(out[0]);
-    if (std::sscanf(line.c_str(), "{\"port\": %d}", &port_) != 1) port_ = 0;
-  }
-
-  ~SmtpSink() {
-    if (pid_ > 0) Stop();
-  }
-
-  int port() const { return port_; }
-
-  // SIGTERM, and the sink's exit status (0 when it shut down cleanly).
-  int Stop() {
-    ::kill(pid_, SIGTERM);
-    const int status = Wait(pid_);
-    pid_ = -1;
-    return status;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
+using test_support::FreePort;
+using test_support::ReadFile;
+using test_support::ServerProcess;
 
 class SmtpTest : public ::testing::Test {
  protected:
@@ -140,18 +52,15 @@ class SmtpTest : public ::testing::Test {
   }
 
   void StartSink(std::vector<std::string> args = {}) {
-    sink_ = std::make_unique<SmtpSink>(dir_ / "mail", std::move(args));
+    std::vector<std::string> argv = {GATEHOUSE_PYTHON, GATEHOUSE_SMTP_SINK, "--dir", (dir_ / "mail").string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    sink_ = std::make_unique<ServerProcess>(argv);
     ASSERT_GT(sink_->port(), 0) << "smtp_sink.py did not report a port";
   }
 
   // A self-signed P-256 certificate for localhost and 127.0.0.1, valid for a day.
   void MakeCertificate() {
-    const int rc = Wait(Spawn({GATEHOUSE_OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                               "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=localhost", "-addext",
-                               "subjectAltName=DNS:localhost,IP:127.0.0.1", "-days", "1", "-keyout",
-                               (dir_ / "key.pem").string(), "-out", cert().string()},
-                              -1));
-    ASSERT_EQ(rc, 0) << "openssl req failed";
+    ASSERT_EQ(test_support::MakeSelfSignedCertificate(GATEHOUSE_OPENSSL, cert(), key()), 0) << "openssl req failed";
   }
   fs::path cert() const { return dir_ / "cert.pem"; }
   fs::path key() const { return dir_ / "key.pem"; }
@@ -188,7 +97,7 @@ class SmtpTest : public ::testing::Test {
   }
 
   fs::path dir_;
-  std::unique_ptr<SmtpSink> sink_;
+  std::unique_ptr<ServerProcess> sink_;
   FakeClock clock_;
   FakeRandom random_{1};
 };

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -219,6 +220,9 @@ inline std::string ColumnBytes(const SQLite::Column& column) {
 inline void BindText(SQLite::Statement& stmt, int index, std::string_view value) {
   stmt.bind(index, std::string(value));
 }
+
+// A time (store::UnixSeconds) or any other integer column.
+inline void BindTime(SQLite::Statement& stmt, int index, std::int64_t value) { stmt.bind(index, value); }
 
 // A zero-length blob, not NULL, for an empty string: data() is never null.
 inline void BindBlob(SQLite::Statement& stmt, int index, const std::string& value) {

@@ -1,5 +1,6 @@
 // SqliteStore: users, memberships, browser sessions, passwordless challenges, rate limits,
-// authorization codes and their expiry (schema: migrations/sqlite/0003_users_sessions.sql).
+// authorization codes (schema: migrations/sqlite/0003_users_sessions.sql), and the expiry of
+// these and of the token tables (0004_tokens.sql; the rest of them is in sqlite_tokens.cc).
 // The plumbing (pool, transactions, error mapping) is shared through connection_pool.h.
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -9,15 +10,12 @@
 #include <utility>
 
 #include "store/sqlite/connection_pool.h"
+#include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace gatehouse::store::sqlite {
 
 namespace {
-
-void BindTime(SQLite::Statement& stmt, int index, UnixSeconds value) {
-  stmt.bind(index, static_cast<std::int64_t>(value));
-}
 
 bool RowExists(SQLite::Database& db, const char* query, std::string_view id) {
   SQLite::Statement& stmt = Prepare(db, query);
@@ -114,34 +112,6 @@ Result<EmailChallenge> LoadChallenge(SQLite::Database& db, std::string_view tran
   return ReadChallenge(stmt);
 }
 
-// ---- Authorization codes --------------------------------------------------------------------
-
-constexpr const char* kSelectCodes =
-    "SELECT code_hash, transaction_id, client_id, redirect_uri, scope, code_challenge, nonce, user_id, "
-    "organization_id, session_id, connection_id, auth_method, auth_time, created_at, expires_at, "
-    "consumed_at FROM authorization_codes ";
-
-AuthorizationCode ReadCode(SQLite::Statement& stmt) {
-  AuthorizationCode c;
-  c.code_hash = ColumnBytes(stmt.getColumn(0));
-  c.transaction_id = ColumnBytes(stmt.getColumn(1));
-  c.client_id = ColumnBytes(stmt.getColumn(2));
-  c.redirect_uri = ColumnBytes(stmt.getColumn(3));
-  c.scope = ColumnBytes(stmt.getColumn(4));
-  c.code_challenge = ColumnBytes(stmt.getColumn(5));
-  c.nonce = ColumnBytes(stmt.getColumn(6));
-  c.user_id = ColumnBytes(stmt.getColumn(7));
-  c.organization_id = ColumnBytes(stmt.getColumn(8));
-  c.session_id = ColumnBytes(stmt.getColumn(9));
-  c.connection_id = ColumnBytes(stmt.getColumn(10));
-  c.auth_method = ColumnBytes(stmt.getColumn(11));
-  c.auth_time = stmt.getColumn(12).getInt64();
-  c.created_at = stmt.getColumn(13).getInt64();
-  c.expires_at = stmt.getColumn(14).getInt64();
-  c.consumed_at = stmt.getColumn(15).getInt64();
-  return c;
-}
-
 // The body of AddMembership, inside the caller's write transaction.
 Result<bool> AddMembershipIn(SQLite::Database& db, const Membership& membership) {
   // Checked here, in the write transaction, rather than left to the foreign
@@ -213,6 +183,34 @@ Status InsertAuthorizationCode(SQLite::Database& db, const AuthorizationCode& co
 }
 
 }  // namespace
+
+// ---- Authorization code rows (sqlite_rows.h) ------------------------------------------------
+
+const char* const kSelectCodes =
+    "SELECT code_hash, transaction_id, client_id, redirect_uri, scope, code_challenge, nonce, user_id, "
+    "organization_id, session_id, connection_id, auth_method, auth_time, created_at, expires_at, "
+    "consumed_at FROM authorization_codes ";
+
+AuthorizationCode ReadCode(SQLite::Statement& stmt) {
+  AuthorizationCode c;
+  c.code_hash = ColumnBytes(stmt.getColumn(0));
+  c.transaction_id = ColumnBytes(stmt.getColumn(1));
+  c.client_id = ColumnBytes(stmt.getColumn(2));
+  c.redirect_uri = ColumnBytes(stmt.getColumn(3));
+  c.scope = ColumnBytes(stmt.getColumn(4));
+  c.code_challenge = ColumnBytes(stmt.getColumn(5));
+  c.nonce = ColumnBytes(stmt.getColumn(6));
+  c.user_id = ColumnBytes(stmt.getColumn(7));
+  c.organization_id = ColumnBytes(stmt.getColumn(8));
+  c.session_id = ColumnBytes(stmt.getColumn(9));
+  c.connection_id = ColumnBytes(stmt.getColumn(10));
+  c.auth_method = ColumnBytes(stmt.getColumn(11));
+  c.auth_time = stmt.getColumn(12).getInt64();
+  c.created_at = stmt.getColumn(13).getInt64();
+  c.expires_at = stmt.getColumn(14).getInt64();
+  c.consumed_at = stmt.getColumn(15).getInt64();
+  return c;
+}
 
 // ---- Users and memberships ------------------------------------------------------------------
 
@@ -498,6 +496,12 @@ Result<int> SqliteStore::DeleteExpired(UnixSeconds now) {
              "DELETE FROM email_challenges WHERE expires_at <= ?1",
              "DELETE FROM authorization_codes WHERE expires_at <= ?1",
              "DELETE FROM rate_limits WHERE window_end <= ?1",
+             // Refresh tokens of expired grants first, so that the cascade does not take them
+             // uncounted. Revoked grants stay until they expire: reuse must still be noticed.
+             "DELETE FROM refresh_tokens WHERE expires_at <= ?1 OR grant_id IN "
+             "(SELECT id FROM grants WHERE expires_at <= ?1)",
+             "DELETE FROM grants WHERE expires_at <= ?1",
+             "DELETE FROM access_tokens WHERE expires_at <= ?1",
          }) {
       SQLite::Statement& stmt = Prepare(db, query);
       BindTime(stmt, 1, now);

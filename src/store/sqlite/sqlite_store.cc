@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <boost/json.hpp>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -29,13 +30,35 @@ namespace {
 constexpr int kRedirectUri = 0;
 constexpr int kPostLogoutRedirectUri = 1;
 
-// Columns: c.id, c.name, c.secret_hash, c.created_at, c.updated_at, u.kind, u.uri; one row per
-// URI (or one row with NULL kind for a client without URIs), grouped by client, URIs in order.
+// Columns: c.id, c.name, c.secret_hash, c.created_at, c.updated_at, c.scopes,
+// c.organization_id, c.backchannel_logout_uri, u.kind, u.uri; one row per URI (or one row with
+// NULL kind for a client without URIs), grouped by client, URIs in order.
 constexpr const char* kSelectClients =
-    "SELECT c.id, c.name, c.secret_hash, c.created_at, c.updated_at, u.kind, u.uri "
+    "SELECT c.id, c.name, c.secret_hash, c.created_at, c.updated_at, c.scopes, c.organization_id, "
+    "c.backchannel_logout_uri, u.kind, u.uri "
     "FROM clients c LEFT JOIN client_redirect_uris u ON u.client_id = c.id ";
 
-std::vector<Client> ReadClients(SQLite::Statement& stmt) {
+// Client::scopes as stored: a JSON array of strings, in order.
+std::string EncodeScopes(const std::vector<std::string>& scopes) {
+  boost::json::array array;
+  for (const auto& scope : scopes) array.emplace_back(scope);
+  return boost::json::serialize(array);
+}
+
+Result<std::vector<std::string>> DecodeScopes(const std::string& client_id, const std::string& text) {
+  boost::system::error_code ec;
+  const boost::json::value value = boost::json::parse(text, ec);
+  const auto bad = [&] { return DataLossError("sqlite: client " + client_id + " has malformed scopes: " + text); };
+  if (ec || !value.is_array()) return bad();
+  std::vector<std::string> scopes;
+  for (const auto& item : value.get_array()) {
+    if (!item.is_string()) return bad();
+    scopes.emplace_back(item.get_string());
+  }
+  return scopes;
+}
+
+Result<std::vector<Client>> ReadClients(SQLite::Statement& stmt) {
   std::vector<Client> clients;
   while (stmt.executeStep()) {
     std::string id = ColumnBytes(stmt.getColumn(0));
@@ -46,12 +69,15 @@ std::vector<Client> ReadClients(SQLite::Statement& stmt) {
       c.secret_hash = ColumnBytes(stmt.getColumn(2));
       c.created_at = stmt.getColumn(3).getInt64();
       c.updated_at = stmt.getColumn(4).getInt64();
+      ASSIGN_OR_RETURN(c.scopes, DecodeScopes(c.id, ColumnBytes(stmt.getColumn(5))));
+      c.organization_id = ColumnBytes(stmt.getColumn(6));
+      c.backchannel_logout_uri = ColumnBytes(stmt.getColumn(7));
       clients.push_back(std::move(c));
     }
-    if (stmt.getColumn(5).isNull()) continue;
-    auto& list = stmt.getColumn(5).getInt() == kRedirectUri ? clients.back().redirect_uris
+    if (stmt.getColumn(8).isNull()) continue;
+    auto& list = stmt.getColumn(8).getInt() == kRedirectUri ? clients.back().redirect_uris
                                                             : clients.back().post_logout_redirect_uris;
-    list.push_back(ColumnBytes(stmt.getColumn(6)));
+    list.push_back(ColumnBytes(stmt.getColumn(9)));
   }
   return clients;
 }
@@ -59,9 +85,22 @@ std::vector<Client> ReadClients(SQLite::Statement& stmt) {
 Result<Client> LoadClient(SQLite::Database& db, std::string_view id) {
   SQLite::Statement& stmt = Prepare(db, std::string(kSelectClients) + "WHERE c.id = ?1 ORDER BY u.kind, u.position");
   BindText(stmt, 1, id);
-  std::vector<Client> clients = ReadClients(stmt);
+  ASSIGN_OR_RETURN(std::vector<Client> clients, ReadClients(stmt));
   if (clients.empty()) return NotFoundError("client " + std::string(id) + " does not exist");
   return std::move(clients.front());
+}
+
+// Binds ?1 id, ?2 name, ?3 secret_hash, ?4 created_at, ?5 updated_at, ?6 scopes,
+// ?7 organization_id, ?8 backchannel_logout_uri.
+void BindClient(SQLite::Statement& stmt, const Client& client) {
+  BindText(stmt, 1, client.id);
+  BindText(stmt, 2, client.name);
+  BindText(stmt, 3, client.secret_hash);
+  stmt.bind(4, static_cast<std::int64_t>(client.created_at));
+  stmt.bind(5, static_cast<std::int64_t>(client.updated_at));
+  BindText(stmt, 6, EncodeScopes(client.scopes));
+  BindText(stmt, 7, client.organization_id);
+  BindText(stmt, 8, client.backchannel_logout_uri);
 }
 
 void InsertUris(SQLite::Database& db, const Client& client) {
@@ -260,13 +299,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(std::string_view path, co
 Status SqliteStore::CreateClient(const Client& client) {
   return RunWrite(*pool_, "create client " + client.id, [&](SQLite::Database& db) -> Status {
     SQLite::Statement& stmt = Prepare(db,
-                           "INSERT INTO clients (id, name, secret_hash, created_at, updated_at) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5)");
-    BindText(stmt, 1, client.id);
-    BindText(stmt, 2, client.name);
-    BindText(stmt, 3, client.secret_hash);
-    stmt.bind(4, static_cast<std::int64_t>(client.created_at));
-    stmt.bind(5, static_cast<std::int64_t>(client.updated_at));
+                           "INSERT INTO clients (id, name, secret_hash, created_at, updated_at, scopes, "
+                           "organization_id, backchannel_logout_uri) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    BindClient(stmt, client);
     stmt.exec();
     InsertUris(db, client);
     return Status::Ok();
@@ -305,13 +340,9 @@ Result<Client> SqliteStore::UpdateClient(std::string_view id,
                                   updated.id);
     }
     SQLite::Statement& stmt = Prepare(db,
-                           "UPDATE clients SET name = ?2, secret_hash = ?3, created_at = ?4, updated_at = ?5 "
-                           "WHERE id = ?1");
-    BindText(stmt, 1, updated.id);
-    BindText(stmt, 2, updated.name);
-    BindText(stmt, 3, updated.secret_hash);
-    stmt.bind(4, static_cast<std::int64_t>(updated.created_at));
-    stmt.bind(5, static_cast<std::int64_t>(updated.updated_at));
+                           "UPDATE clients SET name = ?2, secret_hash = ?3, created_at = ?4, updated_at = ?5, "
+                           "scopes = ?6, organization_id = ?7, backchannel_logout_uri = ?8 WHERE id = ?1");
+    BindClient(stmt, updated);
     stmt.exec();
     SQLite::Statement& clear = Prepare(db, "DELETE FROM client_redirect_uris WHERE client_id = ?1");
     BindText(clear, 1, updated.id);

@@ -5,10 +5,10 @@
 // database); a call takes one connection, uses it alone and gives it back. Every write runs in a
 // `BEGIN IMMEDIATE` transaction, which takes SQLite's write lock up front, so read-modify-write
 // calls (UpdateClient, RotateSigningKeys, UpdateEmailChallenge, HitRateLimit,
-// ConsumeAuthorizationCode) are serialised against every other writer, in this process or
-// another one. Within the process, writers also queue on a mutex rather than in
-// SQLite's sleep-and-poll busy handler, which keeps them fair. A writer that waits longer than
-// OpenOptions::busy_timeout_ms for the lock gets kUnavailable.
+// ConsumeAuthorizationCode, RedeemAuthorizationCode, RotateRefreshToken) are serialised against
+// every other writer, in this process or another one. Within the process, writers also queue on
+// a mutex rather than in SQLite's sleep-and-poll busy handler, which keeps them fair. A writer
+// that waits longer than OpenOptions::busy_timeout_ms for the lock gets kUnavailable.
 //
 // Durability. journal_mode=WAL with synchronous=NORMAL: a committed transaction survives a crash
 // of the process; a power loss or OS crash may lose the last few commits, but never corrupts the
@@ -46,6 +46,7 @@ class SqliteStore final : public Store {
 
   ~SqliteStore() override;
 
+  // Client::scopes is stored as a JSON array; a row that does not hold one reads as kDataLoss.
   Status CreateClient(const Client& client) override;
   Result<Client> GetClient(std::string_view id) override;
   Result<std::vector<Client>> ListClients() override;
@@ -119,7 +120,25 @@ class SqliteStore final : public Store {
   Status CreateAuthorizationCode(const AuthorizationCode& code) override;
   Result<AuthorizationCode> ConsumeAuthorizationCode(std::string_view code_hash, UnixSeconds now) override;
 
-  // One write transaction for the four tables.
+  // Grants, refresh tokens and access-token records live in sqlite_tokens.cc (schema:
+  // migrations/sqlite/0004_tokens.sql). The callbacks and the checks run in one write
+  // transaction; a refusal that the contract says revokes (a reused code or refresh token, an
+  // ended session) commits the revocation and then returns the refusal. Revoking a grant also
+  // marks its access-token records revoked, so that the revocation outlives the grant's row.
+  // `issue` runs once, inside the write transaction, as for UpdateClient: it must not call back
+  // into the store.
+  Result<AuthorizationCode> RedeemAuthorizationCode(
+      std::string_view code_hash, UnixSeconds now,
+      const std::function<Result<TokenIssue>(const AuthorizationCode&)>& issue) override;
+  Result<RefreshLookup> FindRefreshToken(std::string_view token_hash) override;
+  Result<Grant> RotateRefreshToken(std::string_view token_hash, UnixSeconds now, UnixSeconds grace,
+                                   UnixSeconds session_idle_expires_at, const TokenIssue& issue) override;
+  Status RevokeGrant(std::string_view grant_id, UnixSeconds now) override;
+  Status RevokeAccessToken(std::string_view jti, UnixSeconds expires_at, UnixSeconds now) override;
+  Result<AccessTokenState> GetAccessTokenState(std::string_view jti) override;
+  Result<std::vector<Grant>> EndSession(std::string_view session_id, UnixSeconds now) override;
+
+  // One write transaction for all the expiring tables.
   Result<int> DeleteExpired(UnixSeconds now) override;
 
   Result<std::string> GetSetting(std::string_view key) override;

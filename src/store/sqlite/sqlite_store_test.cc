@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_test_support.h"
 #include "store/store.h"
 #include "store_conformance/store_conformance.h"
 
@@ -26,51 +27,13 @@ namespace {
 namespace fs = std::filesystem;
 using ::gatehouse::store::testing::StoreConformanceTest;
 using ::gatehouse::store::testing::StoreFactory;
+using test_support::CreateOptions;
+using test_support::DatabaseAtVersion;
+using test_support::OpenOrFail;
+using test_support::RunOnBothStores;
+using test_support::TempDirEnvironment;
 
-// Generous: the suite's concurrency tests queue many writers, and sanitizer builds are slow.
-constexpr int kTestBusyTimeoutMs = 30'000;
-
-// A fresh directory for this test binary's files, removed when the binary ends.
-class TempDirEnvironment : public ::testing::Environment {
- public:
-  static const fs::path& Dir() {
-    static const fs::path dir = [] {
-      std::string tmpl = (fs::temp_directory_path() / "gatehouse_store_test_XXXXXX").string();
-      if (mkdtemp(tmpl.data()) == nullptr) {
-        ADD_FAILURE() << "mkdtemp failed";
-        return fs::temp_directory_path();
-      }
-      return fs::path(tmpl);
-    }();
-    return dir;
-  }
-  // A path no one has used yet, for a new database.
-  static fs::path NewPath(std::string_view stem = "store") {
-    static std::atomic<int> counter{0};
-    return Dir() / (std::string(stem) + "_" + std::to_string(counter++) + ".db");
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(Dir(), ec);
-  }
-};
 [[maybe_unused]] const auto* const kTempDir = ::testing::AddGlobalTestEnvironment(new TempDirEnvironment);
-
-OpenOptions CreateOptions() {
-  OpenOptions o;
-  o.create_if_missing = true;
-  o.busy_timeout_ms = kTestBusyTimeoutMs;
-  return o;
-}
-
-std::unique_ptr<Store> OpenOrFail(const std::string& uri, const OpenOptions& options = CreateOptions()) {
-  auto store = OpenStore(uri, options);
-  if (!store.ok()) {
-    ADD_FAILURE() << "OpenStore(" << uri << "): " << store.error().ToString();
-    return nullptr;
-  }
-  return std::move(store).value();
-}
 
 INSTANTIATE_TEST_SUITE_P(SqliteMemory, StoreConformanceTest,
                          ::testing::Values(StoreFactory([] { return OpenOrFail("sqlite::memory:"); })));
@@ -286,24 +249,6 @@ TEST(SqliteStoreTest, TwoStoresOnOneFileSeeEachOthersWrites) {
   EXPECT_CODE(b->RotateSigningKeys("ES256", "", "k1", n3, 10, 20), kAborted);
 }
 
-// Runs fn(store, thread_index) on kPerStore threads against each of two stores at once, as two
-// server nodes sharing one file would.
-template <typename Fn>
-void RunOnBothStores(Store& a, Store& b, Fn fn) {
-  constexpr int kPerStore = 4;
-  std::atomic<bool> go{false};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 2 * kPerStore; ++t) {
-    Store* s = t % 2 == 0 ? &a : &b;
-    threads.emplace_back([&go, &fn, s, t] {
-      while (!go.load()) std::this_thread::yield();
-      fn(*s, t);
-    });
-  }
-  go = true;
-  for (auto& th : threads) th.join();
-}
-
 TEST(SqliteStoreTest, TwoStoresOnOneFileShareARateLimitExactly) {
   const std::string uri = "sqlite:" + TempDirEnvironment::NewPath("rate").string();
   auto a = OpenOrFail(uri);
@@ -409,20 +354,8 @@ TEST(SqliteStoreTest, MigratesASchemaVersion2DatabaseKeepingItsRows) {
   ASSERT_EQ(Migrations()[1].version, 2);
   const fs::path path = TempDirEnvironment::NewPath("v2");
   {
-    SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    raw.exec("PRAGMA journal_mode = WAL");
-    raw.exec(
-        "CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, "
-        "applied_at INTEGER NOT NULL) STRICT");
-    for (int i = 0; i < 2; ++i) {
-      SQLite::Transaction txn(raw);
-      raw.exec(std::string(Migrations()[i].sql));
-      SQLite::Statement record(raw, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 1)");
-      record.bind(1, Migrations()[i].version);
-      record.bind(2, std::string(Migrations()[i].name));
-      record.exec();
-      txn.commit();
-    }
+    auto db = DatabaseAtVersion(path, 2);
+    SQLite::Database& raw = *db;
     raw.exec("INSERT INTO clients VALUES ('skc_old', 'Old app', 'hash', 100, 100)");
     raw.exec("INSERT INTO client_redirect_uris VALUES ('skc_old', 0, 0, 'https://old.example/cb')");
     raw.exec("INSERT INTO organizations VALUES ('org_old', 'Old org', 'ext-old', 100, 100)");
