@@ -46,6 +46,9 @@ class LogoutTest : public LoginFixture {
     MountLogout(*router_, *deps_, *logout_deps_);
   }
 
+  // The notifier's thread may still be delivering: stop it before what it writes to goes.
+  void TearDown() override { notifier_.reset(); }
+
   std::string NewSession(std::string id, std::string user) {
     const std::string token = Base64UrlEncode(std::string(32, static_cast<char>('a' + sessions_made_++)));
     const UnixSeconds now = clock_.NowSeconds();
