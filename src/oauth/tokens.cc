@@ -35,6 +35,19 @@ std::string AtHash(std::string_view access_token) {
   return Base64UrlEncode(std::string_view(digest).substr(0, digest.size() / 2));
 }
 
+// The claims every token of a subject carries: iss, sub, aud (always an array), exp, iat, nbf.
+json::object SubjectClaims(const std::string& issuer, std::string_view sub, std::string_view audience, UnixSeconds now,
+                           UnixSeconds exp) {
+  json::object c;
+  c["iss"] = issuer;
+  c["sub"] = json::string_view(sub.data(), sub.size());
+  c["aud"] = json::array{json::string_view(audience.data(), audience.size())};
+  c["exp"] = exp;
+  c["iat"] = now;
+  c["nbf"] = now;
+  return c;
+}
+
 }  // namespace
 
 bool HasScope(std::string_view scope, std::string_view name) {
@@ -62,13 +75,7 @@ Result<IssuedToken> TokenIssuer::AccessToken(const store::User& user, const User
                                              std::string_view jti) const {
   const UnixSeconds now = clock_.NowSeconds();
   const UnixSeconds exp = now + policy_.access_token_lifetime;
-  json::object c;
-  c["iss"] = issuer_;
-  c["sub"] = user.id;
-  c["aud"] = json::array{json::string_view(context.client_id)};
-  c["exp"] = exp;
-  c["iat"] = now;
-  c["nbf"] = now;
+  json::object c = SubjectClaims(issuer_, user.id, context.client_id, now, exp);
   c["jti"] = json::string_view(jti.data(), jti.size());
   Put(c, "sid", context.session_id);
   c["client_id"] = context.client_id;
@@ -85,14 +92,8 @@ Result<IssuedToken> TokenIssuer::IdToken(const store::User& user, const UserToke
                                          std::string_view access_token) const {
   const UnixSeconds now = clock_.NowSeconds();
   const UnixSeconds exp = now + policy_.id_token_lifetime;
-  json::object c;
-  c["iss"] = issuer_;
-  c["sub"] = user.id;
-  c["aud"] = json::array{json::string_view(context.client_id)};
+  json::object c = SubjectClaims(issuer_, user.id, context.client_id, now, exp);
   c["azp"] = context.client_id;
-  c["exp"] = exp;
-  c["iat"] = now;
-  c["nbf"] = now;
   if (context.auth_time > 0) c["auth_time"] = context.auth_time;
   Put(c, "nonce", context.nonce);
   if (!access_token.empty()) c["at_hash"] = AtHash(access_token);
@@ -113,15 +114,9 @@ Result<IssuedToken> TokenIssuer::ClientCredentialsToken(const store::Client& cli
   const UnixSeconds now = clock_.NowSeconds();
   const UnixSeconds exp = now + policy_.client_credentials_lifetime;
   std::string jti = NewJti();
-  json::object c;
-  c["iss"] = issuer_;
-  c["sub"] = client.id;
-  c["aud"] = json::array{json::string_view(client.id)};
+  json::object c = SubjectClaims(issuer_, client.id, client.id, now, exp);
   c["client_id"] = client.id;
   c["jti"] = jti;
-  c["exp"] = exp;
-  c["iat"] = now;
-  c["nbf"] = now;
   Put(c, "oid", client.organization_id);
   c["scope"] = json::string_view(scope.data(), scope.size());
   c["scopes"] = Words(scope);
