@@ -507,8 +507,9 @@ class Store {
 
   // ---- Expiry -----------------------------------------------------------------------------
 
-  // Deletes sessions whose idle_expires_at or expires_at is <= now, challenges and authorization
-  // codes whose expires_at <= now, rate-limit windows that have ended (a hit at `now` would
+  // Deletes sessions whose idle_expires_at or expires_at is <= now, challenges whose expires_at
+  // <= now, authorization codes whose expires_at <= now (a consumed one only once the grant it
+  // produced has expired too, so that a late replay still revokes that grant), rate-limit windows that have ended (a hit at `now` would
   // start a new one), grants whose expires_at <= now with their refresh tokens, refresh tokens
   // whose expires_at <= now, and access-token records whose expires_at <= now. Returns how many
   // rows went. (A grant outlives its session's row: it is revoked, not deleted, when the

@@ -53,6 +53,34 @@ TEST_P(StoreConformanceTest, RevokeAccessTokenOfAGrantRevokesThatTokenOnly) {
   EXPECT_OK(tk.Rotate("refresh-2", kNow + 30, "refresh-3", "tkn_3"));
 }
 
+TEST_P(StoreConformanceTest, AUsedCodeOutlivesItsExpiryWhileItsGrantLivesSoThatAReplayStillRevokes) {
+  Tokens tk(store());
+  ASSERT_NO_FATAL_FAILURE(tk.SetUp());
+  ASSERT_OK(tk.Exchange("code-used", "ses_1", "gnt_1", "refresh-1", "tkn_1"));
+  ASSERT_OK(store().CreateAuthorizationCode(MakeTokenCode("code-unused", "ses_1")));
+  // Both codes have expired (kNow + 60): only the unused one goes.
+  ASSERT_OK_AND_ASSIGN(int deleted, store().DeleteExpired(kNow + 61));
+  EXPECT_EQ(deleted, 1);
+  EXPECT_CODE(store().RedeemAuthorizationCode("code-unused", kNow + 62,
+                                              [](const AuthorizationCode& c) -> Result<TokenIssue> {
+                                                return MakeIssue(c, "gnt_x", "", "tkn_x");
+                                              }),
+              kNotFound);
+  auto replay = store().RedeemAuthorizationCode("code-used", kNow + 62,
+                                                [](const AuthorizationCode& c) -> Result<TokenIssue> {
+                                                  return MakeIssue(c, "gnt_y", "", "tkn_y");
+                                                });
+  EXPECT_EQ(RefusalOf(replay), kCodeReused);
+  EXPECT_EQ(tk.GrantOf("refresh-1").revoked_at, kNow + 62);
+  // Once the grant has expired, the used code goes as well.
+  ASSERT_OK_AND_ASSIGN(deleted, store().DeleteExpired(kNow + kGrantLifetime));
+  EXPECT_CODE(store().RedeemAuthorizationCode("code-used", kNow + kGrantLifetime + 1,
+                                              [](const AuthorizationCode& c) -> Result<TokenIssue> {
+                                                return MakeIssue(c, "gnt_z", "", "tkn_z");
+                                              }),
+              kNotFound);
+}
+
 // ---- EndSession -----------------------------------------------------------------------------
 
 TEST_P(StoreConformanceTest, EndSessionDeletesItAndRevokesItsGrantsAndTheirAccessTokens) {

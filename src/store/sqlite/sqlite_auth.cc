@@ -494,7 +494,10 @@ Result<int> SqliteStore::DeleteExpired(UnixSeconds now) {
     for (const char* query : {
              "DELETE FROM sessions WHERE idle_expires_at <= ?1 OR expires_at <= ?1",
              "DELETE FROM email_challenges WHERE expires_at <= ?1",
-             "DELETE FROM authorization_codes WHERE expires_at <= ?1",
+             // A used code stays while the grant it produced lives: a replay must still find
+             // it, and revoke that grant, however late it comes.
+             "DELETE FROM authorization_codes WHERE expires_at <= ?1 AND (consumed_at = 0 OR NOT EXISTS "
+             "(SELECT 1 FROM grants g WHERE g.code_hash = authorization_codes.code_hash AND g.expires_at > ?1))",
              "DELETE FROM rate_limits WHERE window_end <= ?1",
              // Refresh tokens of expired grants first, so that the cascade does not take them
              // uncounted. Revoked grants stay until they expire: reuse must still be noticed.
