@@ -1,5 +1,6 @@
 #include "http/router.h"
 
+#include <algorithm>
 #include <exception>
 
 #include "common/log.h"
@@ -34,6 +35,27 @@ void Router::Add(Method method, std::string path, Handler handler) {
   AddHandler(e.handlers, e.allow, method, std::move(handler));
 }
 
+void Router::AddBlocking(Method method, std::string path, Handler handler) {
+  Entry& e = EntryFor(std::move(path));
+  AddHandler(e.handlers, e.allow, method, std::move(handler));
+  e.blocking.push_back(method);
+}
+
+bool Router::IsBlocking(const Request& request) const {
+  const Entry* entry = Find(request.path);
+  if (entry == nullptr) return false;
+  const Method wanted = request.method == Method::kHead ? Method::kGet : request.method;
+  return std::find(entry->blocking.begin(), entry->blocking.end(), wanted) != entry->blocking.end();
+}
+
+const Router::Entry* Router::Find(std::string_view path) const {
+  if (auto it = exact_.find(path); it != exact_.end()) return &it->second;
+  for (const auto& [prefix, entry] : prefixes_) {
+    if (path.starts_with(prefix)) return entry;
+  }
+  return nullptr;
+}
+
 void Router::AddPrefix(Method method, std::string prefix, Handler handler) {
   auto& slot = prefix_entries_[prefix];
   if (!slot) {
@@ -45,12 +67,7 @@ void Router::AddPrefix(Method method, std::string prefix, Handler handler) {
 }
 
 Router::Outcome Router::Dispatch(const Request& request) const {
-  if (auto it = exact_.find(std::string_view(request.path)); it != exact_.end()) {
-    return Run(it->second, request);
-  }
-  for (const auto& [prefix, entry] : prefixes_) {
-    if (request.path.starts_with(prefix)) return Run(*entry, request);
-  }
+  if (const Entry* entry = Find(request.path)) return Run(*entry, request);
   return {Response::JsonError(404, "not_found", "no such endpoint"), metrics_.unmatched()};
 }
 

@@ -29,6 +29,12 @@ class Router {
   void Add(Method method, std::string path, Handler handler);
   // Matches any path that starts with `prefix` (which should end in '/'). Exact routes win.
   void AddPrefix(Method method, std::string prefix, Handler handler);
+  // For handlers that may wait on another server (sending an email, later calling an upstream
+  // identity provider): the transport runs them on its blocking pool (ServerOptions::
+  // blocking_threads), so a slow server never stalls the event loop other connections share.
+  void AddBlocking(Method method, std::string path, Handler handler);
+  // True when `request` matches a route added with AddBlocking (for its method).
+  bool IsBlocking(const Request& request) const;
 
   struct Outcome {
     Response response;
@@ -44,6 +50,7 @@ class Router {
  private:
   struct Entry {
     std::vector<std::pair<Method, Handler>> handlers;
+    std::vector<Method> blocking;  // the methods added with AddBlocking
     RouteMetrics* metrics = nullptr;
     std::string allow;  // "GET, HEAD"
   };
@@ -52,6 +59,7 @@ class Router {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   Entry& EntryFor(std::string pattern);
+  const Entry* Find(std::string_view path) const;
   Outcome Run(const Entry& entry, const Request& request) const;
 
   std::unordered_map<std::string, Entry, StringHash, std::equal_to<>> exact_;

@@ -43,6 +43,18 @@ TEST(RouterTest, PrefixRoutesAndExactWins) {
   EXPECT_EQ(router.Dispatch(Get("/sso/saml/metadata/special")).response.body, "exact");
 }
 
+TEST(RouterTest, BlockingRoutesAreMarkedPerMethod) {
+  Router router;
+  router.AddBlocking(Method::kPost, "/login/email", [](const Request&) { return Response::Text(303, ""); });
+  router.Add(Method::kGet, "/login/email", [](const Request&) { return Response::Text(200, ""); });
+  router.AddPrefix(Method::kGet, "/sso/", [](const Request&) { return Response::Text(200, ""); });
+  EXPECT_TRUE(router.IsBlocking(Get("/login/email", Method::kPost)));
+  EXPECT_FALSE(router.IsBlocking(Get("/login/email")));
+  EXPECT_FALSE(router.IsBlocking(Get("/sso/x")));
+  EXPECT_FALSE(router.IsBlocking(Get("/nowhere", Method::kPost)));
+  EXPECT_EQ(router.Dispatch(Get("/login/email", Method::kPost)).response.status, 303);
+}
+
 TEST(RouterTest, ThrowingHandlerIs500WithoutDetail) {
   Router router;
   router.Add(Method::kGet, "/boom", [](const Request&) -> Response { throw std::runtime_error("secret detail"); });

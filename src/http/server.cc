@@ -177,8 +177,11 @@ struct Server::Impl {
   // Loops other than 0 have no work until a connection arrives; these keep them running until
   // Stop. Touched only on loop 0's thread (Run sets them up before the loops start).
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  // Runs the handlers that may wait on other servers (Router::AddBlocking), off the loops.
+  asio::thread_pool blocking_pool;
 
-  Impl(ServerOptions o, const Router& r) : options(std::move(o)), router(r) {
+  Impl(ServerOptions o, const Router& r)
+      : options(std::move(o)), router(r), blocking_pool(static_cast<std::size_t>(std::max(1, options.blocking_threads))) {
     int n = options.threads < 1 ? 1 : options.threads;
     for (int i = 0; i < n; ++i) loops.push_back(std::make_unique<Loop>());
   }
@@ -418,6 +421,12 @@ awaitable<void> Server::Impl::ServeHttp1(Loop& loop, Stream& stream, beast::flat
       outcome.response.close = true;
     } else if (!SplitTarget(msg.target(), req.path, req.query, why)) {
       outcome = {Response::JsonError(400, "invalid_request", why), router.metrics().unmatched()};
+    } else if (router.IsBlocking(req)) {
+      // The handler may wait on another server: it runs on the blocking pool while this loop
+      // goes on serving its other connections; the coroutine resumes here with the answer.
+      outcome = co_await asio::co_spawn(
+          blocking_pool, [&]() -> awaitable<Router::Outcome> { co_return router.Dispatch(req); },
+          asio::use_awaitable);
     } else {
       outcome = router.Dispatch(req);
     }
@@ -531,6 +540,7 @@ void Server::Run() {
   }
   loop0.ioc.run();
   for (auto& t : threads) t.join();
+  s.blocking_pool.join();
 }
 
 void Server::Stop() { impl_->BeginStop(); }

@@ -191,14 +191,17 @@ void MountLogin(http::Router& router, const LoginDeps& deps) {
   auto pl = std::make_shared<const Passwordless>(*kit);
   auto accounts = std::make_shared<const Accounts>(*kit);
   router.Add(http::Method::kGet, "/login", [kit, hosted](const http::Request& r) { return hosted->ShowLogin(r); });
-  router.Add(http::Method::kPost, "/login/email", [kit, hosted](const http::Request& r) { return hosted->SubmitEmail(r); });
+  // The two routes that send email wait on the mail server: off the event loops.
+  router.AddBlocking(http::Method::kPost, "/login/email",
+                     [kit, hosted](const http::Request& r) { return hosted->SubmitEmail(r); });
   router.Add(http::Method::kPost, "/login/connection",
              [kit, hosted](const http::Request& r) { return hosted->ChooseConnection(r); });
   router.Add(http::Method::kGet, "/login/connection",
              [kit, hosted](const http::Request& r) { return hosted->ShowConnection(r); });
   router.Add(http::Method::kGet, "/login/passwordless", [kit, pl](const http::Request& r) { return pl->Show(r); });
   router.Add(http::Method::kPost, "/login/passwordless/verify", [kit, pl](const http::Request& r) { return pl->Verify(r); });
-  router.Add(http::Method::kPost, "/login/passwordless/resend", [kit, pl](const http::Request& r) { return pl->Resend(r); });
+  router.AddBlocking(http::Method::kPost, "/login/passwordless/resend",
+                     [kit, pl](const http::Request& r) { return pl->Resend(r); });
   router.Add(http::Method::kGet, "/login/magic", [kit, pl](const http::Request& r) { return pl->OpenLink(r); });
   router.Add(http::Method::kPost, "/login/magic", [kit, pl](const http::Request& r) { return pl->ConfirmLink(r); });
   router.Add(http::Method::kGet, "/login/select", [kit, accounts](const http::Request& r) { return accounts->ShowPicker(r); });

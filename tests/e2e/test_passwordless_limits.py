@@ -2,6 +2,8 @@
 nodes on one SQLite file), restarts, a mail server that is down, --smtp log, --passwordless-type,
 and that no secret reaches the server's log.
 """
+import os
+import threading
 import unittest
 
 from passwordless_support import *  # noqa: F401,F403 (the suite's shared vocabulary)
@@ -137,6 +139,30 @@ class DurabilityTest(PasswordlessCase):
             page = browser.get(server, "/login/passwordless?tx=" + urllib.parse.quote(resend["fields"]["tx"]))
             self.assertEqual(page.status, 200)
             self.assertNotIn("We sent", page.text)
+
+    def test_a_hanging_mail_server_does_not_stall_other_requests(self):
+        # One event loop: if the email step sent its mail on it, nothing else would be answered
+        # while the mail server hangs. The sink holds mail to hold@ until the test releases it.
+        data, client_id = self.fresh_data_dir()
+        sink = SmtpSink(os.path.join(self.tmp, "mail"))
+        self.addCleanup(sink.stop)
+        with Server(data, "--smtp", sink.url, "--access-log", "false", "--threads", "1") as server:
+            browser = Browser()
+            _, form = self.open_login(server, browser, client_id)
+            answer = {}
+            sending = threading.Thread(
+                target=lambda: answer.setdefault("r", browser.submit(server, form, email="hold@example.com")))
+            sending.start()
+            wait_until(lambda: os.path.exists(os.path.join(sink.directory, "holding")), what="the mail server holding")
+            # Answered while the email step is still waiting on the mail server.
+            status, _, _ = server.get("/healthz")
+            self.assertEqual(status, 200)
+            _, page = self.authorize(server, Browser(), client_id)
+            self.assertEqual(page.status, 302)
+            self.assertTrue(sending.is_alive(), "the email step should still be waiting")
+            open(os.path.join(sink.directory, "release"), "w").close()
+            sending.join(timeout=30)
+            self.assertEqual(answer["r"].status, 303, answer["r"].text)
 
     def test_smtp_log_prints_the_code_to_stdout(self):
         data, client_id = self.fresh_data_dir()

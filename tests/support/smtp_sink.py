@@ -23,6 +23,8 @@ Protocol:
     250 may read them at once, and a reader that sees <n>.eml also finds <n>.json.
   * Recipients steer failures: a local part of "reject" gets 550 5.1.1 at RCPT (permanent), one
     of "tempfail" gets 451 4.3.0 (transient), one of "relaydenied" gets 554 5.7.1 (policy).
+  * A message to a local part of "hold" is held: the sink creates DIR/holding, then waits to
+    answer its DATA until DIR/release exists (a test sees the mail server hang, then ends it).
   * Runs until SIGTERM or SIGINT, then closes the listener and exits 0.
 
 Needs Debian's python3-aiosmtpd (1.4.x); run it with /usr/bin/python3, not another interpreter.
@@ -68,6 +70,10 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if any(a.rsplit("@", 1)[0].lower() == "hold" for a in envelope.rcpt_tos):
+            self._write("holding", b"")
+            while not os.path.exists(os.path.join(self.directory, "release")):
+                await asyncio.sleep(0.02)  # polls for the test's file; other sessions go on
         # Runs on the event loop thread only, so the counter needs no lock.
         self.count += 1
         n = self.count
