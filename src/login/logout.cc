@@ -40,11 +40,6 @@ std::string FirstAudience(const json::object& claims) {
   return {};
 }
 
-std::string StringClaim(const json::object& claims, std::string_view name) {
-  const json::value* v = claims.if_contains(name);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
 // True when some client registered `uri` as a post-logout URI (the environment-wide list used
 // when the request does not say which client it comes from).
 Result<bool> RegisteredByAnyClient(store::Store& store, std::string_view uri) {
@@ -103,7 +98,7 @@ http::Response HandleLogout(const LoginDeps& login, const LogoutDeps& deps, cons
       return Refuse(request, "client_id does not match the id_token_hint.");
     }
     client_id = audience;
-    hint_session = StringClaim(*claims, "sid");
+    hint_session = std::string(oauth::StringClaim(*claims, "sid"));
   }
   std::shared_ptr<const store::Client> client;
   if (!client_id.empty()) {

@@ -9,36 +9,24 @@ namespace gatehouse::oauth {
 GrantResult ClientCredentialsGrant(const TokenDeps& deps, const http::Request& request, const store::Client& client,
                                    const http::Form& form) {
   // Without `scope`, every scope the client holds; with it, a subset (each word once).
-  std::string scope;
   const std::string_view requested = form.Get("scope");
   if (requested.size() > 4096) return InvalidScope("scope is too long");
-  std::size_t start = 0;
-  while (start < requested.size()) {
-    std::size_t end = requested.find(' ', start);
-    if (end == std::string_view::npos) end = requested.size();
-    const std::string_view word = requested.substr(start, end - start);
-    if (!word.empty() && !HasScope(scope, word)) {
-      if (std::find(client.scopes.begin(), client.scopes.end(), word) == client.scopes.end()) {
-        return InvalidScope("scope \"" + std::string(word) + "\" is not granted to this client");
-      }
-      if (!scope.empty()) scope += ' ';
-      scope += word;
-    }
-    start = end + 1;
-  }
-  if (scope.empty()) {
+  std::string refused;
+  std::optional<std::string> scope = ScopeWithin(requested, client.scopes, &refused);
+  if (!scope) return InvalidScope("scope \"" + refused + "\" is not granted to this client");
+  if (scope->empty()) {
     for (const std::string& s : client.scopes) {
-      if (!scope.empty()) scope += ' ';
-      scope += s;
+      if (!scope->empty()) *scope += ' ';
+      *scope += s;
     }
   }
-  auto token = deps.tokens.ClientCredentialsToken(client, scope);
+  auto token = deps.tokens.ClientCredentialsToken(client, *scope);
   if (!token.ok()) return InternalError(request, "token: signing failed", token.error());
   boost::json::object body;
   body["access_token"] = token->jwt;
   body["token_type"] = "Bearer";
   body["expires_in"] = deps.tokens.policy().client_credentials_lifetime;
-  body["scope"] = scope;
+  body["scope"] = *scope;
   return boost::json::serialize(body);
 }
 

@@ -20,12 +20,6 @@ constexpr std::size_t kMaxToken = 16 * 1024;
 
 bool IsJwtShaped(std::string_view token) { return token.find('.') != std::string_view::npos; }
 
-std::string_view StringClaim(const json::object& claims, std::string_view name) {
-  const json::value* v = claims.if_contains(name);
-  if (v == nullptr || !v->is_string()) return {};
-  return {v->get_string().data(), v->get_string().size()};
-}
-
 // A verified access token of this server that is neither expired nor revoked; nullopt otherwise.
 // `error` is set only for internal failures.
 std::optional<json::object> ActiveAccessToken(const TokenDeps& deps, std::string_view token, Status* error) {

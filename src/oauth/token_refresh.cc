@@ -8,29 +8,6 @@ namespace {
 
 constexpr std::size_t kMaxRefreshToken = 256;
 
-// `requested` (space-separated) when every scope in it is in `granted`; RFC 6749 §6: a refresh
-// may narrow the scope, never widen it. Empty `requested` keeps the grant's scope.
-std::optional<std::string> NarrowScope(std::string_view requested, const std::string& granted) {
-  if (requested.empty()) return granted;
-  std::string out;
-  std::size_t start = 0;
-  while (start < requested.size()) {
-    std::size_t end = requested.find(' ', start);
-    if (end == std::string_view::npos) end = requested.size();
-    const std::string_view word = requested.substr(start, end - start);
-    if (!word.empty()) {
-      if (!HasScope(granted, word)) return std::nullopt;
-      if (!HasScope(out, word)) {
-        if (!out.empty()) out += ' ';
-        out += word;
-      }
-    }
-    start = end + 1;
-  }
-  if (out.empty()) return granted;
-  return out;
-}
-
 }  // namespace
 
 GrantResult RefreshTokenGrant(const TokenDeps& deps, const http::Request& request, const store::Client& client,
@@ -48,8 +25,10 @@ GrantResult RefreshTokenGrant(const TokenDeps& deps, const http::Request& reques
   const store::Grant& grant = found->grant;
   // Not revoked: a token shown by the wrong client is refused, not treated as theft by its owner.
   if (grant.client_id != client.id) return InvalidGrant("the refresh token was issued to another client");
-  std::optional<std::string> scope = NarrowScope(form.Get("scope"), grant.scope);
+  // RFC 6749 §6: a refresh may narrow the scope, never widen it; without `scope`, the grant's.
+  std::optional<std::string> scope = ScopeWithin(form.Get("scope"), ScopeWords(grant.scope));
   if (!scope) return InvalidScope("scope may only narrow the scope of the original grant");
+  if (scope->empty()) *scope = grant.scope;
 
   const UnixSeconds now = deps.clock.NowSeconds();
   const TokenPolicy& policy = deps.tokens.policy();

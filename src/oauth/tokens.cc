@@ -14,13 +14,7 @@ namespace json = boost::json;
 
 json::array Words(std::string_view scope) {
   json::array out;
-  std::size_t start = 0;
-  while (start < scope.size()) {
-    std::size_t end = scope.find(' ', start);
-    if (end == std::string_view::npos) end = scope.size();
-    if (end > start) out.emplace_back(json::string_view(scope.data() + start, end - start));
-    start = end + 1;
-  }
+  for (std::string_view word : ScopeWords(scope)) out.emplace_back(json::string_view(word.data(), word.size()));
   return out;
 }
 
@@ -50,15 +44,27 @@ json::object SubjectClaims(const std::string& issuer, std::string_view sub, std:
 
 }  // namespace
 
-bool HasScope(std::string_view scope, std::string_view name) {
+std::vector<std::string_view> ScopeWords(std::string_view scope) {
+  std::vector<std::string_view> words;
   std::size_t start = 0;
-  while (start <= scope.size()) {
+  while (start < scope.size()) {
     std::size_t end = scope.find(' ', start);
     if (end == std::string_view::npos) end = scope.size();
-    if (scope.substr(start, end - start) == name) return true;
+    if (end > start) words.push_back(scope.substr(start, end - start));
     start = end + 1;
   }
-  return false;
+  return words;
+}
+
+bool HasScope(std::string_view scope, std::string_view name) {
+  const auto words = ScopeWords(scope);
+  return std::find(words.begin(), words.end(), name) != words.end();
+}
+
+std::string_view StringClaim(const json::object& claims, std::string_view name) {
+  const json::value* v = claims.if_contains(name);
+  if (v == nullptr || !v->is_string()) return {};
+  return {v->get_string().data(), v->get_string().size()};
 }
 
 std::string TokenIssuer::NewJti() const { return NewId(random_, id_prefix::kToken); }

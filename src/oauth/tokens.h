@@ -19,6 +19,9 @@
 // Thread safety: TokenIssuer is immutable; its members may be called from any thread.
 #pragma once
 
+#include <algorithm>
+#include <iterator>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,8 +62,30 @@ struct IssuedToken {
   UnixSeconds expires_at = 0;
 };
 
+// The words of a space-separated scope, in order, empty ones skipped.
+std::vector<std::string_view> ScopeWords(std::string_view scope);
 // True when the space-separated `scope` contains `name` as a whole word.
 bool HasScope(std::string_view scope, std::string_view name);
+// `requested` (space-separated) as a scope string with repeats dropped, when every word of it is
+// one of `allowed`; otherwise nullopt and `*refused` (when given) is the first word that is not.
+template <class Words>
+std::optional<std::string> ScopeWithin(std::string_view requested, const Words& allowed,
+                                       std::string* refused = nullptr) {
+  std::string out;
+  for (std::string_view word : ScopeWords(requested)) {
+    if (std::find(std::begin(allowed), std::end(allowed), word) == std::end(allowed)) {
+      if (refused != nullptr) *refused = std::string(word);
+      return std::nullopt;
+    }
+    if (HasScope(out, word)) continue;
+    if (!out.empty()) out += ' ';
+    out += word;
+  }
+  return out;
+}
+
+// The string claim `name`, or empty when it is absent or not a string.
+std::string_view StringClaim(const boost::json::object& claims, std::string_view name);
 
 class TokenIssuer {
  public:

@@ -29,6 +29,7 @@ using ::gatehouse::store::testing::StoreConformanceTest;
 using ::gatehouse::store::testing::StoreFactory;
 using test_support::CreateOptions;
 using test_support::DatabaseAtVersion;
+using test_support::ExpectIndexedQueries;
 using test_support::OpenOrFail;
 using test_support::RunOnBothStores;
 using test_support::TempDirEnvironment;
@@ -393,32 +394,24 @@ TEST(SqliteStoreTest, AuthLookupsUseIndexes) {
   const fs::path path = TempDirEnvironment::NewPath("plan");
   ASSERT_NE(OpenOrFail("sqlite:" + path.string()), nullptr);
   SQLite::Database raw(path.string(), SQLite::OPEN_READONLY);
-  for (const char* query : {
-           "SELECT * FROM users WHERE id = ?1",
-           "SELECT * FROM users WHERE email = ?1",
-           "SELECT * FROM users ORDER BY created_at, id",
-           "SELECT * FROM memberships WHERE user_id = ?1 ORDER BY created_at, organization_id",
-           "DELETE FROM memberships WHERE organization_id = ?1",  // the cascade from organizations
-           "SELECT * FROM sessions WHERE token_hash = ?1",
-           "DELETE FROM sessions WHERE user_id = ?1",  // the cascade from users
-           "DELETE FROM sessions WHERE idle_expires_at <= ?1 OR expires_at <= ?1",
-           "SELECT * FROM email_challenges WHERE transaction_id = ?1",
-           "SELECT * FROM email_challenges WHERE link_hash = ?1",
-           "DELETE FROM email_challenges WHERE expires_at <= ?1",
-           "SELECT * FROM rate_limits WHERE key = ?1",
-           "DELETE FROM rate_limits WHERE window_end <= ?1",
-           "SELECT * FROM authorization_codes WHERE code_hash = ?1",
-           "SELECT * FROM authorization_codes WHERE transaction_id = ?1",
-           "DELETE FROM authorization_codes WHERE expires_at <= ?1",
-       }) {
-    SQLite::Statement plan(raw, std::string("EXPLAIN QUERY PLAN ") + query);
-    std::string details;
-    while (plan.executeStep()) details += plan.getColumn(3).getString() + "; ";
-    // "SCAN t" reads the whole table; "SCAN t USING INDEX i" (a listing) reads it in index order.
-    const bool table_scan = details.find("SCAN") != std::string::npos && details.find("USING") == std::string::npos;
-    EXPECT_FALSE(table_scan) << query << ": " << details;
-    EXPECT_EQ(details.find("TEMP B-TREE"), std::string::npos) << query << ": " << details;  // no sorting
-  }
+  ExpectIndexedQueries(raw, {
+      "SELECT * FROM users WHERE id = ?1",
+      "SELECT * FROM users WHERE email = ?1",
+      "SELECT * FROM users ORDER BY created_at, id",
+      "SELECT * FROM memberships WHERE user_id = ?1 ORDER BY created_at, organization_id",
+      "DELETE FROM memberships WHERE organization_id = ?1",  // the cascade from organizations
+      "SELECT * FROM sessions WHERE token_hash = ?1",
+      "DELETE FROM sessions WHERE user_id = ?1",  // the cascade from users
+      "DELETE FROM sessions WHERE idle_expires_at <= ?1 OR expires_at <= ?1",
+      "SELECT * FROM email_challenges WHERE transaction_id = ?1",
+      "SELECT * FROM email_challenges WHERE link_hash = ?1",
+      "DELETE FROM email_challenges WHERE expires_at <= ?1",
+      "SELECT * FROM rate_limits WHERE key = ?1",
+      "DELETE FROM rate_limits WHERE window_end <= ?1",
+      "SELECT * FROM authorization_codes WHERE code_hash = ?1",
+      "SELECT * FROM authorization_codes WHERE transaction_id = ?1",
+      "DELETE FROM authorization_codes WHERE expires_at <= ?1",
+  });
 }
 
 TEST(SqliteStoreTest, EmptyLinkHashIsStoredAsNull) {

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -102,6 +103,19 @@ inline std::unique_ptr<SQLite::Database> DatabaseAtVersion(const std::filesystem
     txn.commit();
   }
   return raw;
+}
+
+// Expects every query to use an index: no full table scan ("SCAN t" without "USING"; a listing's
+// "SCAN t USING INDEX i" reads in index order) and no sorting in a temporary B-tree.
+inline void ExpectIndexedQueries(SQLite::Database& raw, std::initializer_list<const char*> queries) {
+  for (const char* query : queries) {
+    SQLite::Statement plan(raw, std::string("EXPLAIN QUERY PLAN ") + query);
+    std::string details;
+    while (plan.executeStep()) details += plan.getColumn(3).getString() + "; ";
+    const bool table_scan = details.find("SCAN") != std::string::npos && details.find("USING") == std::string::npos;
+    EXPECT_FALSE(table_scan) << query << ": " << details;
+    EXPECT_EQ(details.find("TEMP B-TREE"), std::string::npos) << query << ": " << details;
+  }
 }
 
 }  // namespace gatehouse::store::sqlite::test_support

@@ -27,6 +27,7 @@ using ::gatehouse::store::testing::RefreshIssue;
 using ::gatehouse::store::testing::RefusalOf;
 using ::gatehouse::store::testing::StateOf;
 using test_support::DatabaseAtVersion;
+using test_support::ExpectIndexedQueries;
 using test_support::OpenOrFail;
 using test_support::RunOnBothStores;
 using test_support::TempDirEnvironment;
@@ -105,35 +106,27 @@ TEST(SqliteTokensTest, TokenLookupsUseIndexes) {
   const fs::path path = TempDirEnvironment::NewPath("plan");
   ASSERT_NE(OpenOrFail("sqlite:" + path.string()), nullptr);
   SQLite::Database raw(path.string(), SQLite::OPEN_READONLY);
-  for (const char* query : {
-           "SELECT id FROM grants WHERE code_hash = ?1",  // a reused code
-           "SELECT 1 FROM grants WHERE id = ?1",
-           "UPDATE grants SET revoked_at = ?2 WHERE id = ?1 AND revoked_at = 0",
-           "SELECT * FROM grants g WHERE g.session_id = ?1 AND g.revoked_at = 0 ORDER BY g.created_at, g.id",
-           "UPDATE grants SET revoked_at = ?2 WHERE session_id = ?1 AND revoked_at = 0",
-           "DELETE FROM grants WHERE expires_at <= ?1",
-           "SELECT * FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id WHERE r.token_hash = ?1",
-           "UPDATE refresh_tokens SET rotated_at = ?2 WHERE token_hash = ?1 AND rotated_at = 0",
-           "DELETE FROM refresh_tokens WHERE grant_id = ?1",  // the cascade from grants
-           "DELETE FROM refresh_tokens WHERE expires_at <= ?1 OR grant_id IN "
-           "(SELECT id FROM grants WHERE expires_at <= ?1)",
-           "UPDATE access_tokens SET revoked_at = ?2 WHERE grant_id = ?1 AND revoked_at = 0",
-           "UPDATE access_tokens SET revoked_at = ?2 WHERE revoked_at = 0 AND grant_id IN "
-           "(SELECT id FROM grants WHERE session_id = ?1)",
-           "SELECT a.revoked_at, coalesce(g.revoked_at, 0) FROM access_tokens a "
-           "LEFT JOIN grants g ON g.id = a.grant_id WHERE a.jti = ?1",
-           "DELETE FROM access_tokens WHERE expires_at <= ?1",
-           "UPDATE sessions SET last_seen_at = ?2, idle_expires_at = min(?3, expires_at) "
-           "WHERE id = ?1 AND expires_at > ?2 AND idle_expires_at > ?2",
-       }) {
-    SQLite::Statement plan(raw, std::string("EXPLAIN QUERY PLAN ") + query);
-    std::string details;
-    while (plan.executeStep()) details += plan.getColumn(3).getString() + "; ";
-    // "SCAN t" reads the whole table; "SCAN t USING INDEX i" (a listing) reads it in index order.
-    const bool table_scan = details.find("SCAN") != std::string::npos && details.find("USING") == std::string::npos;
-    EXPECT_FALSE(table_scan) << query << ": " << details;
-    EXPECT_EQ(details.find("TEMP B-TREE"), std::string::npos) << query << ": " << details;  // no sorting
-  }
+  ExpectIndexedQueries(raw, {
+      "SELECT id FROM grants WHERE code_hash = ?1",  // a reused code
+      "SELECT 1 FROM grants WHERE id = ?1",
+      "UPDATE grants SET revoked_at = ?2 WHERE id = ?1 AND revoked_at = 0",
+      "SELECT * FROM grants g WHERE g.session_id = ?1 AND g.revoked_at = 0 ORDER BY g.created_at, g.id",
+      "UPDATE grants SET revoked_at = ?2 WHERE session_id = ?1 AND revoked_at = 0",
+      "DELETE FROM grants WHERE expires_at <= ?1",
+      "SELECT * FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id WHERE r.token_hash = ?1",
+      "UPDATE refresh_tokens SET rotated_at = ?2 WHERE token_hash = ?1 AND rotated_at = 0",
+      "DELETE FROM refresh_tokens WHERE grant_id = ?1",  // the cascade from grants
+      "DELETE FROM refresh_tokens WHERE expires_at <= ?1 OR grant_id IN "
+      "(SELECT id FROM grants WHERE expires_at <= ?1)",
+      "UPDATE access_tokens SET revoked_at = ?2 WHERE grant_id = ?1 AND revoked_at = 0",
+      "UPDATE access_tokens SET revoked_at = ?2 WHERE revoked_at = 0 AND grant_id IN "
+      "(SELECT id FROM grants WHERE session_id = ?1)",
+      "SELECT a.revoked_at, coalesce(g.revoked_at, 0) FROM access_tokens a "
+      "LEFT JOIN grants g ON g.id = a.grant_id WHERE a.jti = ?1",
+      "DELETE FROM access_tokens WHERE expires_at <= ?1",
+      "UPDATE sessions SET last_seen_at = ?2, idle_expires_at = min(?3, expires_at) "
+      "WHERE id = ?1 AND expires_at > ?2 AND idle_expires_at > ?2",
+  });
 }
 
 // Old rows survive the upgrade (STYLE.md §2.7): a file made by a binary that knew migrations 1
