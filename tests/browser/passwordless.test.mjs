@@ -21,13 +21,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import {
-  CHROMIUM, CHROMIUM_ARGS, OUTPUT, gatehouse, openPage, scratchDirs, startReceiver, startServer, startSink, stop,
-  submitCode, submitEmail,
+  CHROMIUM, CHROMIUM_ARGS, OUTPUT, gatehouse, openPage, scratchDirs, startReceiver, startServer, startSink,
+  submitCode, submitEmail, teardown,
 } from './support.mjs';
 
 const ISSUER = 'http://127.0.0.1:8080';
@@ -68,16 +68,7 @@ describe('passwordless sign-in in headless Chromium', () => {
     mkdirSync(OUTPUT, { recursive: true });
   });
 
-  after(async () => {
-    try { if (browser) await browser.close(); } catch (e) { console.error('closing the browser:', e); }
-    if (server) {
-      const code = await stop(server.proc);
-      if (code !== 0) console.error(`gatehouse exited with ${code}; log:\n${server.log.join('\n')}`);
-    }
-    if (sink) await stop(sink.proc);
-    if (app) await app.close();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => teardown({ browser, server, sink, listeners: [app], dir: tmp }));
 
   function authorizeUrl(extra = {}) {
     const state = `st-${++stateCounter}-${Date.now()}`;

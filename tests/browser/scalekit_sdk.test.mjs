@@ -30,15 +30,15 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import {
-  BIN, CHROMIUM, CHROMIUM_ARGS, cliEnv, firstLine, gatehouse, openPage, scratchDirs, startReceiver, startSink, stop,
-  submitCode, submitEmail, track, waitUntil,
+  BIN, CHROMIUM, CHROMIUM_ARGS, cliEnv, firstLine, gatehouse, openPage, scratchDirs, startReceiver, startSink,
+  submitCode, submitEmail, teardown, track, waitUntil,
 } from './support.mjs';
 
 // Node 18 (Debian 12's nodejs) has no global WebCrypto, which jose calls.
@@ -176,14 +176,7 @@ describe(`@scalekit-sdk/node ${SDK_VERSION} as the application's backend`, () =>
 
   after(async () => {
     try { if (journey.context) await journey.context.close(); } catch { /* the browser is gone */ }
-    try { if (browser) await browser.close(); } catch (e) { console.error('closing the browser:', e); }
-    if (server) {
-      const code = await stop(server.proc);
-      if (code !== 0) console.error(`gatehouse exited with ${code}; log:\n${server.log.join('\n')}`);
-    }
-    if (sink) await stop(sink.proc);
-    if (app) await app.close();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    await teardown({ browser, server, sink, listeners: [app], dir: tmp });
   });
 
   const isCallback = (u) => u.origin === app.origin && u.pathname === '/cb';

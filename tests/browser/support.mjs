@@ -271,3 +271,17 @@ export async function submitCode(page, code, arrived) {
     page.locator('form[action="/login/passwordless/verify"] button[type="submit"]').click(),
   ]);
 }
+
+// What a suite's `after` hook releases, each only if it was made: the browser, a gatehouse
+// server (its log printed when it did not exit cleanly), the SMTP sink, HTTP listeners, the
+// scratch directory.
+export async function teardown({ browser, server, sink, listeners = [], dir }) {
+  try { if (browser) await browser.close(); } catch (e) { console.error('closing the browser:', e); }
+  if (server) {
+    const code = await stop(server.proc);
+    if (code !== 0) console.error(`gatehouse exited with ${code}; log:\n${server.log.join('\n')}`);
+  }
+  if (sink) await stop(sink.proc);
+  for (const listener of listeners) if (listener) await listener.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
