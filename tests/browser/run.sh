@@ -2,14 +2,15 @@
 # Runs the browser tests: installs the npm packages pinned in package-lock.json (playwright-core,
 # openid-client, jose, @scalekit-sdk/node) when node_modules does not hold exactly that lock file's
 # packages yet, then `node --test` on the given test files (default: all of them, login_page.test.mjs,
-# passwordless.test.mjs, tokens.test.mjs and scalekit_sdk.test.mjs).
+# passwordless.test.mjs, tokens.test.mjs, scalekit_sdk.test.mjs and sdk_webapp.test.mjs; the last
+# runs the C++ SDK's example, GATEHOUSE_WEBAPP_BIN, default build/examples/webapp/gatehouse-example-webapp).
 #   GATEHOUSE_BIN=build/src/app/gatehouse tests/browser/run.sh [FILE.test.mjs ...]
 # Needs Debian's chromium (scripts/install-deps); playwright's own browser download is never used.
-# passwordless.test.mjs, tokens.test.mjs and scalekit_sdk.test.mjs also need Debian's python3-aiosmtpd
-# (tests/support/smtp_sink.py); passwordless.test.mjs needs sqlite3.
+# passwordless.test.mjs, tokens.test.mjs, scalekit_sdk.test.mjs and sdk_webapp.test.mjs also need
+# Debian's python3-aiosmtpd (tests/support/smtp_sink.py); passwordless.test.mjs needs sqlite3.
 set -euo pipefail
 # Paths given relative to where run.sh was started from stay valid after the cd below.
-for var in GATEHOUSE_BIN GATEHOUSE_TEST_OUTPUT; do
+for var in GATEHOUSE_BIN GATEHOUSE_WEBAPP_BIN GATEHOUSE_TEST_OUTPUT; do
   if [ -n "${!var:-}" ]; then export "$var=$(realpath -m -- "${!var}")"; fi
 done
 cd "$(dirname "$0")"
@@ -23,6 +24,6 @@ cd "$(dirname "$0")"
   fi
 ) 9>"${TMPDIR:-/tmp}/gatehouse-browser-npm-ci.lock"
 if [ $# -eq 0 ]; then
-  set -- login_page.test.mjs passwordless.test.mjs tokens.test.mjs scalekit_sdk.test.mjs
+  set -- login_page.test.mjs passwordless.test.mjs tokens.test.mjs scalekit_sdk.test.mjs sdk_webapp.test.mjs
 fi
 exec node --test "$@"

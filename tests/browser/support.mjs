@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,6 +111,32 @@ export async function startServer(dataDir, ...extra) {
   const port = await firstLine(proc, proc.stderr, (e) => (e.msg === 'gatehouse listening' ? Number(e.port) : null),
     'gatehouse', log);
   return { proc, port, log };
+}
+
+// A port of 127.0.0.1 that nothing listens on right now (for a server whose URL must be known
+// before it starts: an issuer, a redirect URI).
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// `gatehouse serve` on `port` with the issuer http://127.0.0.1:port; rejects if it exits instead
+// (the port was taken in the meantime, say).
+export async function startServerAt(dataDir, port, ...extra) {
+  const envUrl = `http://127.0.0.1:${port}`;
+  const args = ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--issuer', envUrl, ...extra];
+  const proc = track(spawn(BIN, args, { env: cliEnv(), stdio: ['ignore', 'ignore', 'pipe'] }));
+  const log = [];
+  const listening = await firstLine(proc, proc.stderr, (e) => (e.msg === 'gatehouse listening' ? Number(e.port) : null),
+    'gatehouse', log);
+  assert.equal(listening, port);
+  return { proc, port, log, envUrl };
 }
 
 // SIGTERM by PID, then wait for the exit (SIGKILL if it does not come).

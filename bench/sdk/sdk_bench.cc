@@ -1,0 +1,76 @@
+// Benchmarks of the SDK's hot calls, through its public API only:
+//   BM_AuthorizationUrl     a typical sign-in URL (state, nonce, PKCE, organization, 4 scopes)
+//   BM_ValidateAccessToken  a Gatehouse access token, JWKS already cached (one RSA or ECDSA verify
+//                           plus parsing and claim checks per call)
+// The validation benchmarks need a running Gatehouse: GATEHOUSE_URL, GATEHOUSE_CLIENT_ID,
+// GATEHOUSE_CLIENT_SECRET (RS256) and optionally GATEHOUSE_ES256_URL/_CLIENT_ID/_CLIENT_SECRET
+// (bench/sdk.sh starts them). A token is fetched once with client_credentials before timing.
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <string>
+
+#include <gatehouse/sdk.h>
+
+namespace {
+
+namespace sdk = gatehouse::sdk;
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? std::string() : std::string(v);
+}
+
+void BM_AuthorizationUrl(benchmark::State& state) {
+  const sdk::Client client("https://auth.example.test", "skc_74018320935035154", "unused");
+  sdk::AuthorizationUrlOptions options;
+  options.scopes = {"openid", "profile", "email", "offline_access"};
+  options.state = "Wk3b0qFz8nC1hY7tLmR2sV9xA4dE6gJ0uP5oI8kN3wQ";
+  options.nonce = "pQ7rS2tU9vW4xY1zA6bC3dE8fG5hI0jK7lM2nO9pQ4r";
+  options.code_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+  options.code_challenge_method = "S256";
+  options.organization_id = "org_59615193906282635";
+  for (auto _ : state) {
+    std::string url = client.authorization_url("https://app.example.test/auth/callback", options);
+    benchmark::DoNotOptimize(url.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_AuthorizationUrl);
+
+void ValidateAccessToken(benchmark::State& state, const char* prefix) {
+  const std::string p(prefix);
+  const std::string url = Env((p + "_URL").c_str());
+  if (url.empty()) {
+    state.SkipWithError((p + "_URL not set").c_str());
+    return;
+  }
+  const sdk::Client client(url, Env((p + "_CLIENT_ID").c_str()), Env((p + "_CLIENT_SECRET").c_str()));
+  auto token = client.get_client_access_token();
+  if (!token.ok()) {
+    state.SkipWithError(("client_credentials: " + token.error().message).c_str());
+    return;
+  }
+  auto first = client.validate_access_token(*token);  // fetches the JWKS
+  if (!first.ok()) {
+    state.SkipWithError(("validate: " + first.error().message).c_str());
+    return;
+  }
+  for (auto _ : state) {
+    auto claims = client.validate_access_token(*token);
+    if (!claims.ok()) {
+      state.SkipWithError(claims.error().message.c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(claims);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+void BM_ValidateAccessToken_RS256(benchmark::State& state) { ValidateAccessToken(state, "GATEHOUSE"); }
+void BM_ValidateAccessToken_ES256(benchmark::State& state) { ValidateAccessToken(state, "GATEHOUSE_ES256"); }
+BENCHMARK(BM_ValidateAccessToken_RS256);
+BENCHMARK(BM_ValidateAccessToken_ES256);
+
+}  // namespace
+
+BENCHMARK_MAIN();
