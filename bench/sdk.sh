@@ -34,7 +34,7 @@ wait_http() {
   echo "bench/sdk.sh: $1 did not answer" >&2; exit 1
 }
 start_gatehouse() { # alg -> prints "url client_id client_secret"
-  local alg=$1 data="$OUT/gh-data-$alg" port; port=$(free_port)
+  local alg=$1; local data="$OUT/gh-data-$alg" port; port=$(free_port)
   "$GH" init --data "$data" --issuer "http://127.0.0.1:$port" --redirect-uri "http://127.0.0.1:9999/cb" \
     --signing-alg "$alg" > "$OUT/gh-init-$alg.json" 2>/dev/null
   "$GH" serve --data "$data" --listen "127.0.0.1:$port" --signing-alg "$alg" \

@@ -229,6 +229,8 @@ Response App::Profile(const Request& request) {
   sdk::Result<sdk::Claims> claims = client_.validate_access_token(session->access_token, options);
   if (claims) {
     view.access_token_claims = *claims;
+  } else if (claims.error().code == sdk::ErrorCode::kTokenExpired) {
+    view.access_token_error = "expired: \"Refresh tokens\" gets a new one";
   } else {
     view.access_token_error = std::string(sdk::to_string(claims.error().code)) + ": " + claims.error().message;
   }
@@ -263,7 +265,13 @@ Response App::Refresh(const Request& request) {
     // The old refresh token is spent: keep the rotated one.
     stored.access_token = std::move(refreshed->access_token);
     stored.refresh_token = std::move(refreshed->refresh_token);
-    if (!refreshed->id_token.empty()) stored.id_token = std::move(refreshed->id_token);  // a fresher logout hint
+    if (!refreshed->id_token.empty()) {
+      // The SDK verified the new ID token: its claims replace the sign-in's, and it is the
+      // fresher logout hint.
+      stored.id_token = std::move(refreshed->id_token);
+      stored.user = std::move(refreshed->user);
+      stored.id_token_claims = std::move(refreshed->id_token_claims);
+    }
     stored.access_token_expires_at = UnixNow() + refreshed->expires_in;
     ++stored.refresh_count;
   }

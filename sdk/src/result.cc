@@ -10,6 +10,7 @@ std::string_view to_string(ErrorCode code) noexcept {
     case ErrorCode::kServerError: return "server_error";
     case ErrorCode::kInvalidResponse: return "invalid_response";
     case ErrorCode::kInvalidToken: return "invalid_token";
+    case ErrorCode::kTokenExpired: return "token_expired";
     case ErrorCode::kInsufficientScope: return "insufficient_scope";
     case ErrorCode::kInvalidSignature: return "invalid_signature";
     case ErrorCode::kInternal: return "internal_error";

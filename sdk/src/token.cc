@@ -124,7 +124,30 @@ User user_from(const Claims& c) {
   u.picture = c.string("picture").value_or("");
   u.locale = c.string("locale").value_or("");
   u.organization_id = c.string("oid").value_or("");
+  // The first amr value names the connection the person signed in with (Scalekit's convention).
+  std::vector<std::string> amr = c.strings("amr");
+  if (!amr.empty()) u.connection_id = std::move(amr.front());
   return u;
+}
+
+// The ID token of a code exchange or refresh: verified as validate_token does, with aud = this
+// client, and the nonce when the caller kept one.
+Result<Claims> verify_id_token(const Client& client, std::string_view id_token, std::string_view nonce) {
+  TokenValidationOptions validation;
+  validation.audience = {client.client_id()};
+  Result<Claims> claims = client.validate_token(id_token, validation);
+  if (!claims.ok()) {
+    Error e = std::move(claims).error();
+    e.message = "ID token rejected: " + e.message;
+    return e;
+  }
+  if (!nonce.empty()) {
+    std::optional<std::string> got = claims->string("nonce");
+    if (!got || !detail::constant_time_equal(*got, nonce)) {
+      return make_error(ErrorCode::kInvalidToken, "ID token rejected: nonce does not match the request's");
+    }
+  }
+  return claims;
 }
 
 }  // namespace
@@ -153,20 +176,8 @@ Result<AuthenticationResponse> Client::authenticate_with_code(std::string_view c
   Result<std::int64_t> expires = expires_in(*body);
   if (!expires.ok()) return std::move(expires).error();
 
-  TokenValidationOptions validation;
-  validation.audience = {impl_->client_id};
-  Result<Claims> claims = validate_token(*id_token, validation);
-  if (!claims.ok()) {
-    Error e = std::move(claims).error();
-    e.message = "ID token rejected: " + e.message;
-    return e;
-  }
-  if (!options.nonce.empty()) {
-    std::optional<std::string> nonce = claims->string("nonce");
-    if (!nonce || !detail::constant_time_equal(*nonce, options.nonce)) {
-      return make_error(ErrorCode::kInvalidToken, "ID token rejected: nonce does not match the request's");
-    }
-  }
+  Result<Claims> claims = verify_id_token(*this, *id_token, options.nonce);
+  if (!claims.ok()) return std::move(claims).error();
   out.user = user_from(*claims);
   out.id_token = std::move(*id_token);
   out.access_token = std::move(*access_token);
@@ -197,6 +208,12 @@ Result<RefreshTokenResponse> Client::refresh_access_token(std::string_view refre
   if (!id_token.ok()) return std::move(id_token).error();
   Result<std::int64_t> expires = expires_in(*body);
   if (!expires.ok()) return std::move(expires).error();
+  if (!id_token->empty()) {
+    Result<Claims> claims = verify_id_token(*this, *id_token, {});
+    if (!claims.ok()) return std::move(claims).error();
+    out.user = user_from(*claims);
+    out.id_token_claims = std::move(*claims);
+  }
   out.access_token = std::move(*access_token);
   out.refresh_token = std::move(*rotated);
   out.id_token = std::move(*id_token);

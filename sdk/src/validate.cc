@@ -134,7 +134,7 @@ Result<Claims> validate_with(const Client::Impl& impl, std::string_view token, c
   using Kind = ClaimsVisitor::Time::Kind;
   if (v.exp.kind == Kind::kAbsent) return invalid("token: no exp claim");
   if (v.exp.kind == Kind::kOther) return invalid("token: exp is not a number");
-  if (!v.exp.greater(now - leeway)) return invalid("token: expired");
+  if (!v.exp.greater(now - leeway)) return Error{ErrorCode::kTokenExpired, "token: expired", 0, {}, {}};
   if (v.nbf.kind == Kind::kOther) return invalid("token: nbf is not a number");
   if (v.nbf.kind == Kind::kNumber && v.nbf.greater(now + leeway)) {
     return invalid("token: not valid yet (nbf in the future)");

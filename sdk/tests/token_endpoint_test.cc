@@ -122,7 +122,7 @@ TEST_F(TokenEndpointTest, AuthorizationCodeVerifiesTheIdToken) {
   answer(200, json::serialize(json::object{{"access_token", "at"}, {"id_token", id_token({{"exp", kNow - 100}})}}));
   r = client().authenticate_with_code("c", "https://app/cb");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, ErrorCode::kInvalidToken);
+  EXPECT_EQ(r.error().code, ErrorCode::kTokenExpired);
   // Without a nonce asked for, and with the token's nonce: fine.
   answer(200, json::serialize(json::object{{"access_token", "at"}, {"id_token", id_token({{"nonce", "x"}})}}));
   r = client().authenticate_with_code("c", "https://app/cb");
@@ -140,14 +140,35 @@ TEST_F(TokenEndpointTest, AuthorizationCodeRequiresAnIdToken) {
 }
 
 TEST_F(TokenEndpointTest, Refresh) {
-  answer(200, R"({"access_token":"at_2","refresh_token":"rt_2","id_token":"idt","expires_in":300})");
+  const std::string idt = id_token({{"email", "a@example.com"}, {"amr", json::array{"conn_1", "otp"}}});
+  answer(200, json::serialize(json::object{
+                  {"access_token", "at_2"}, {"refresh_token", "rt_2"}, {"id_token", idt}, {"expires_in", 300}}));
   Result<RefreshTokenResponse> r = client().refresh_access_token("rt_1");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(request(), "grant_type=refresh_token&client_id=skc_test&client_secret=s3cr3t%2B%2F%3D&refresh_token=rt_1");
   EXPECT_EQ(r->access_token, "at_2");
   EXPECT_EQ(r->refresh_token, "rt_2");
-  EXPECT_EQ(r->id_token, "idt");
+  EXPECT_EQ(r->id_token, idt);
   EXPECT_EQ(r->expires_in, 300);
+  EXPECT_EQ(r->user.id, "usr_1");
+  EXPECT_EQ(r->user.email, "a@example.com");
+  EXPECT_EQ(r->user.connection_id, "conn_1");
+  EXPECT_EQ(r->id_token_claims.string("email"), "a@example.com");
+  // The refreshed ID token is verified like the code exchange's: another audience is refused.
+  answer(200, json::serialize(json::object{
+                  {"access_token", "at_2"}, {"refresh_token", "rt_2"}, {"id_token", id_token({{"aud", "other"}})}}));
+  r = client().refresh_access_token("rt_1");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidToken);
+  answer(200, R"({"access_token":"at_2","refresh_token":"rt_2","id_token":"not.a.jwt"})");
+  r = client().refresh_access_token("rt_1");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidToken);
+  // Without an ID token: no user.
+  answer(200, R"({"access_token":"at_2","refresh_token":"rt_2"})");
+  r = client().refresh_access_token("rt_1");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->user.id, "");
   answer(200, R"({"access_token":"at_2"})");  // no rotated refresh token
   r = client().refresh_access_token("rt_1");
   ASSERT_FALSE(r.ok());

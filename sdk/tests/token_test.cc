@@ -255,9 +255,9 @@ TEST_F(TokenTest, ExpiryWithLeeway) {
   Client c = client(o);
   json::object p = claims();
   p["exp"] = kNow - 30 - 1;
-  expect_error(c.validate_token(rs256(p)), ErrorCode::kInvalidToken, "expired");
+  expect_error(c.validate_token(rs256(p)), ErrorCode::kTokenExpired, "expired");
   p["exp"] = kNow - 30;
-  expect_error(c.validate_token(rs256(p)), ErrorCode::kInvalidToken, "expired");
+  expect_error(c.validate_token(rs256(p)), ErrorCode::kTokenExpired, "expired");
   p["exp"] = kNow - 30 + 1;
   EXPECT_TRUE(c.validate_token(rs256(p)).ok());
   p["exp"] = static_cast<double>(kNow + 10);  // a number, not necessarily an integer
@@ -356,7 +356,7 @@ TEST_F(TokenTest, DuplicateMembersCountAsTheLastOne) {
   EXPECT_EQ(r->string("iss"), env_);
   const std::string bad = R"({"iss":")" + env_ + R"(","exp":)" + std::to_string(kNow + 60) + R"(,"exp":1})";
   expect_error(client().validate_token(test::make_token(header("RS256", "rsa1"), bad, keys().rsa)),
-               ErrorCode::kInvalidToken, "expired");
+               ErrorCode::kTokenExpired, "expired");
   // Escaped member names and values are unescaped before comparison.
   const std::string escaped =
       R"({"\u0069ss":")" + env_ + R"(","e\u0078p":)" + std::to_string(kNow + 60) + R"(,"scope":"r\u0065ad"})";
@@ -452,7 +452,7 @@ TEST_F(TokenTest, IdpInitiatedLoginClaims) {
   p["exp"] = kNow - 1000;
   r = client().get_idp_initiated_login_claims(rs256(p));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, ErrorCode::kInvalidToken);
+  EXPECT_EQ(r.error().code, ErrorCode::kTokenExpired);
 }
 
 TEST_F(TokenTest, InvalidEnvironmentUrl) {

@@ -8,9 +8,17 @@
 // Copies share that cache. Network calls are synchronous; each is bounded by
 // ClientOptions::timeout.
 //
-// Network: HTTPS with certificate verification (or plain HTTP, for loopback development), no
-// redirects followed, responses larger than 1 MiB refused. The client secret is sent only to
-// the token endpoint, in the form body (client_secret_post, as every Scalekit SDK does).
+// Network: HTTPS with certificate verification, or plain HTTP when the environment URL says
+// http:// (meant for loopback development: nothing is protected on the wire then); no redirects
+// followed; proxy settings from the environment ignored (the secret must not take a detour);
+// responses larger than 1 MiB refused. The client secret is sent only to the token endpoint, in
+// the form body (client_secret_post, as every Scalekit SDK does).
+//
+// Errors of network calls: kInvalidArgument (unusable environment URL, empty code ...),
+// kNetwork, kTimeout, kServerError (an error status; OAuth error fields filled), kInvalidResponse.
+// Validation returns those same codes when the JWKS cannot be fetched, kTokenExpired for a token
+// past exp (+ leeway), kInvalidToken for every other refusal, kInsufficientScope for a verified
+// token that lacks a required scope. A moved-from Client may only be assigned to or destroyed.
 #pragma once
 
 #include <chrono>
@@ -34,9 +42,10 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{10'000};
   // Tolerance for exp and nbf (clock skew between the server and this machine).
   std::chrono::seconds leeway{30};
-  // The JWKS is fetched once and cached. A token signed with a key id the cache does not know
-  // triggers one refetch, at most once per this interval (so forged key ids cannot make the
-  // application hammer the server).
+  // The JWKS is fetched when first needed and cached. A token signed with a key id the cache
+  // does not know triggers a refetch, at most once per this interval counted from the last fetch
+  // (so forged key ids cannot make the application hammer the server; a key the server
+  // publishes in advance, as Gatehouse does, is already in the cache when it starts signing).
   std::chrono::seconds jwks_refresh_interval{60};
   // PEM bundle of CAs for an https environment URL; empty = the system's.
   std::string ca_file;
@@ -85,6 +94,7 @@ struct User {
   std::string picture;
   std::string locale;
   std::string organization_id;  // oid
+  std::string connection_id;    // amr[0]: the connection used to sign in
 };
 
 struct AuthenticationResponse {
@@ -99,8 +109,10 @@ struct AuthenticationResponse {
 struct RefreshTokenResponse {
   std::string access_token;
   std::string refresh_token;  // the rotated one: the old one is now spent
-  std::string id_token;       // when the server sent one
+  std::string id_token;       // when the server sent one (verified like the code exchange's)
   std::int64_t expires_in = 0;
+  User user;                  // from the new ID token's claims (empty without one)
+  Claims id_token_claims;
 };
 
 struct TokenValidationOptions {

@@ -21,7 +21,8 @@ enum class ErrorCode {
   kTimeout,            // no complete answer within ClientOptions::timeout
   kServerError,        // the server answered with an error status; see http_status, oauth_error
   kInvalidResponse,    // the server answered 2xx with something the protocol does not allow
-  kInvalidToken,       // malformed, unknown key, bad signature, expired, wrong iss/aud/typ
+  kInvalidToken,       // malformed, unknown key, bad signature, wrong iss/aud/typ, bad nonce
+  kTokenExpired,       // past its exp (beyond the leeway): refresh it or sign in again
   kInsufficientScope,  // a valid token that lacks a required scope
   kInvalidSignature,   // a webhook or interceptor payload whose signature or time is refused
   kInternal,           // the system's random generator or crypto library failed
