@@ -24,6 +24,9 @@ std::string base64_encode(std::string_view bytes);
 // Standard alphabet; padding optional. nullopt on any other character.
 std::optional<std::string> base64_decode(std::string_view text);
 
+// Equal ignoring ASCII case (HTTP header names, JOSE "typ" values).
+bool ascii_iequal(std::string_view a, std::string_view b);
+
 // Compares in time that depends only on the lengths (CRYPTO_memcmp).
 bool constant_time_equal(std::string_view a, std::string_view b);
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "encoding.h"
 #include "jose_scan.h"
 
 namespace gatehouse::sdk::detail {
@@ -61,18 +62,6 @@ bool decode_part(std::string_view text, std::string& out) {
 }
 
 Error invalid(std::string message) { return Error{ErrorCode::kInvalidToken, std::move(message), 0, {}, {}}; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // The header members verification needs; a member given twice counts as its last occurrence.
 struct HeaderVisitor {
@@ -152,7 +141,7 @@ Result<ParsedJws> parse_jws(std::string_view token, const JwsRequirements& requi
   if (!header.refused.empty()) return invalid("token: header parameter \"" + header.refused + "\" refused");
   if (!header.kid) return invalid("token: header has no kid");
   if (requirements.access_token_typ &&
-      !(header.typ && (iequals(*header.typ, "at+jwt") || iequals(*header.typ, "application/at+jwt")))) {
+      !(header.typ && (ascii_iequal(*header.typ, "at+jwt") || ascii_iequal(*header.typ, "application/at+jwt")))) {
     return invalid("token: typ is not at+jwt (not an access token)");
   }
 

@@ -43,25 +43,13 @@ constexpr std::size_t kMacSize = 32;  // SHA-256
 
 Error invalid_signature(std::string message) { return Error{ErrorCode::kInvalidSignature, std::move(message)}; }
 
-bool ascii_iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 // HTTP header names are case-insensitive, and applications fill the map from frameworks that
 // keep, lower or capitalize them. Spellings that disagree on the value make the header ambiguous,
 // which is refused rather than resolved by picking one.
 Result<std::string_view> find_header(const std::map<std::string, std::string>& headers, std::string_view name) {
   const std::string* found = nullptr;
   for (const auto& [key, value] : headers) {
-    if (!ascii_iequal(key, name)) continue;
+    if (!detail::ascii_iequal(key, name)) continue;
     if (found != nullptr && *found != value) {
       return invalid_signature("header " + std::string(name) + " is given more than once with different values");
     }

@@ -28,17 +28,15 @@
 // e2e.browser_scalekit_sdk). Every process started here is stopped at the end by its PID.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import {
-  BIN, CHROMIUM, CHROMIUM_ARGS, cliEnv, firstLine, gatehouse, openPage, scratchDirs, startReceiver, startSink,
-  submitCode, submitEmail, teardown, track, waitUntil,
+  CHROMIUM, CHROMIUM_ARGS, freePort, gatehouse, openPage, scratchDirs, startReceiver, startServerAt, startSink,
+  submitCode, submitEmail, teardown, waitUntil,
 } from './support.mjs';
 
 // Node 18 (Debian 12's nodejs) has no global WebCrypto, which jose calls.
@@ -79,31 +77,6 @@ function address(what) {
 function pkce() {
   const verifier = randomBytes(32).toString('base64url');
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
-}
-
-// A port of 127.0.0.1 that nothing listens on right now.
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-// `gatehouse serve` on `port` with that port's issuer; rejects if it exits instead (the port was
-// taken in the meantime, say).
-async function startServerAt(dataDir, port, ...extra) {
-  const envUrl = `http://127.0.0.1:${port}`;
-  const args = ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--issuer', envUrl, ...extra];
-  const proc = track(spawn(BIN, args, { env: cliEnv(), stdio: ['ignore', 'ignore', 'pipe'] }));
-  const log = [];
-  const listening = await firstLine(proc, proc.stderr, (e) => (e.msg === 'gatehouse listening' ? Number(e.port) : null),
-    'gatehouse', log);
-  assert.equal(listening, port);
-  return { proc, port, log, envUrl };
 }
 
 // The claims of a JWT, unverified (for comparisons; verification is the SDK's job here).
@@ -151,7 +124,7 @@ describe(`@scalekit-sdk/node ${SDK_VERSION} as the application's backend`, () =>
     sink = await startSink(path.join(tmp, 'mail'));
 
     const data = path.join(tmp, 'data');
-    let port = await freePort();
+    const port = await freePort();
     gatehouse('init', '--data', data, '--issuer', `http://127.0.0.1:${port}`);
     acme = gatehouse('org', 'create', '--data', data, '--name', 'Acme').id;
     appClient = gatehouse('client', 'create', '--data', data, '--name', 'SDK App', '--redirect-uri', redirectUri,
@@ -160,15 +133,7 @@ describe(`@scalekit-sdk/node ${SDK_VERSION} as the application's backend`, () =>
       '--scope', 'write:things', '--organization', acme);
     for (const c of [appClient, machine]) assert.ok(c.client_id && c.client_secret, JSON.stringify(c));
     const flags = ['--smtp', sink.url, '--access-log', 'false', '--refresh-reuse-grace', '0s', ...NO_LIMITS];
-    for (let attempt = 1; ; attempt++) {
-      try {
-        server = await startServerAt(data, port, ...flags);
-        break;
-      } catch (e) {
-        if (attempt === 3) throw e;
-        port = await freePort();  // taken between the probe and the bind: another one
-      }
-    }
+    server = await startServerAt(data, port, ...flags);
     envUrl = server.envUrl;
     sdk = new Scalekit(envUrl, appClient.client_id, appClient.client_secret);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });

@@ -126,17 +126,25 @@ export function freePort() {
   });
 }
 
-// `gatehouse serve` on `port` with the issuer http://127.0.0.1:port; rejects if it exits instead
-// (the port was taken in the meantime, say).
+// `gatehouse serve` on `port` with the issuer http://127.0.0.1:port (the issuer `init` was given
+// is overridden). When the port was taken between the probe and the bind, another free one is
+// tried (three attempts): use the returned port and envUrl.
 export async function startServerAt(dataDir, port, ...extra) {
-  const envUrl = `http://127.0.0.1:${port}`;
-  const args = ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--issuer', envUrl, ...extra];
-  const proc = track(spawn(BIN, args, { env: cliEnv(), stdio: ['ignore', 'ignore', 'pipe'] }));
-  const log = [];
-  const listening = await firstLine(proc, proc.stderr, (e) => (e.msg === 'gatehouse listening' ? Number(e.port) : null),
-    'gatehouse', log);
-  assert.equal(listening, port);
-  return { proc, port, log, envUrl };
+  for (let attempt = 1; ; attempt++) {
+    const envUrl = `http://127.0.0.1:${port}`;
+    const args = ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--issuer', envUrl, ...extra];
+    const proc = track(spawn(BIN, args, { env: cliEnv(), stdio: ['ignore', 'ignore', 'pipe'] }));
+    const log = [];
+    try {
+      const listening = await firstLine(proc, proc.stderr,
+        (e) => (e.msg === 'gatehouse listening' ? Number(e.port) : null), 'gatehouse', log);
+      assert.equal(listening, port);
+      return { proc, port, log, envUrl };
+    } catch (e) {
+      if (attempt === 3) throw e;
+      port = await freePort();
+    }
+  }
 }
 
 // SIGTERM by PID, then wait for the exit (SIGKILL if it does not come).
