@@ -2,8 +2,9 @@
 # Runs the browser tests: installs the npm packages pinned in package-lock.json (playwright-core,
 # openid-client, jose, @scalekit-sdk/node) when node_modules does not hold exactly that lock file's
 # packages yet, then `node --test` on the given test files (default: all of them, login_page.test.mjs,
-# passwordless.test.mjs, tokens.test.mjs, scalekit_sdk.test.mjs and sdk_webapp.test.mjs; the last
-# runs the C++ SDK's example, GATEHOUSE_WEBAPP_BIN, default build/examples/webapp/gatehouse-example-webapp).
+# passwordless.test.mjs, tokens.test.mjs, scalekit_sdk.test.mjs, sdk_webapp.test.mjs and
+# webapp_run.test.mjs; the last two run the C++ SDK's example, GATEHOUSE_WEBAPP_BIN, default
+# build/examples/webapp/gatehouse-example-webapp, the last one through examples/webapp/run).
 #   GATEHOUSE_BIN=build/src/app/gatehouse tests/browser/run.sh [FILE.test.mjs ...]
 # Needs Debian's chromium (scripts/install-deps); playwright's own browser download is never used.
 # passwordless.test.mjs, tokens.test.mjs, scalekit_sdk.test.mjs and sdk_webapp.test.mjs also need
@@ -24,6 +25,7 @@ cd "$(dirname "$0")"
   fi
 ) 9>"${TMPDIR:-/tmp}/gatehouse-browser-npm-ci.lock"
 if [ $# -eq 0 ]; then
-  set -- login_page.test.mjs passwordless.test.mjs tokens.test.mjs scalekit_sdk.test.mjs sdk_webapp.test.mjs
+  set -- login_page.test.mjs passwordless.test.mjs tokens.test.mjs scalekit_sdk.test.mjs sdk_webapp.test.mjs \
+    webapp_run.test.mjs
 fi
 exec node --test "$@"
