@@ -12,12 +12,15 @@ Usage:
   --starttls CERT KEY   offer STARTTLS with this PEM certificate and key
   --require-starttls    refuse every command but EHLO/NOOP/QUIT/STARTTLS before TLS (530)
   --smtps CERT KEY      TLS from the first byte (implicit TLS, like port 465) instead
+  --close-after-message end the session after each accepted message (as servers that limit
+                        messages per connection do): the client must notice and reconnect
 
 Protocol:
   * Listens on 127.0.0.1 on a free port it chooses, then prints one line {"port": N} to stdout
     and flushes it: read that line to know it is ready. Nothing else goes to stdout.
   * Each accepted message n (1, 2, ... after any already in DIR) becomes DIR/<n>.json, the envelope
-    {"mail_from", "rcpt_tos", "auth": {"user", "mechanism"} or null, "tls": bool}, then DIR/<n>.eml,
+    {"mail_from", "rcpt_tos", "auth": {"user", "mechanism"} or null, "tls": bool, "peer_port": the
+    client's TCP port (equal for messages sent over one connection)}, then DIR/<n>.eml,
     the message bytes exactly as received (after SMTP dot-unstuffing). Both are written to a
     temporary name and renamed, and both exist before the server answers 250: a client that got
     250 may read them at once, and a reader that sees <n>.eml also finds <n>.json.
@@ -56,8 +59,9 @@ FAILURES = {
 class Sink:
     """aiosmtpd handler: steers RCPT replies and writes each message to the directory."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, close_after_message=False):
         self.directory = directory
+        self.close_after_message = close_after_message
         # Continue after messages already there, so that a restarted sink overwrites nothing.
         numbers = [int(f[:-4]) for f in os.listdir(directory) if f.endswith(".eml") and f[:-4].isdigit()]
         self.count = max(numbers, default=0)
@@ -82,9 +86,13 @@ class Sink:
             "rcpt_tos": envelope.rcpt_tos,
             "auth": vars(session.auth_data) if session.authenticated else None,
             "tls": server.transport.get_extra_info("ssl_object") is not None,
+            "peer_port": session.peer[1],
         }
         self._write(f"{n}.json", json.dumps(meta).encode())
         self._write(f"{n}.eml", envelope.original_content)
+        if self.close_after_message:
+            # After the 250 is on its way: the reply is written before the transport closes.
+            asyncio.get_running_loop().call_soon(server.transport.close)
         return "250 OK"
 
     def _write(self, name, data):
@@ -118,6 +126,7 @@ def main():
     tls.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
     tls.add_argument("--smtps", nargs=2, metavar=("CERT", "KEY"))
     parser.add_argument("--require-starttls", action="store_true")
+    parser.add_argument("--close-after-message", action="store_true")
     args = parser.parse_args()
     if args.require_starttls and not args.starttls:
         parser.error("--require-starttls needs --starttls")
@@ -140,7 +149,7 @@ def main():
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    handler = Sink(args.dir)
+    handler = Sink(args.dir, close_after_message=args.close_after_message)
     server = loop.run_until_complete(
         loop.create_server(
             lambda: SMTP(handler, loop=loop, **smtp_kwargs),

@@ -1,5 +1,12 @@
-// SMTP delivery through libcurl: one easy handle per Send, so Sends share nothing mutable and
-// the mailer is thread-safe without a lock.
+// SMTP delivery through libcurl. Easy handles are pooled: a handle keeps its SMTP session open
+// after a successful Send, so the next Send on it skips the TCP (and TLS) connect, the greeting,
+// EHLO and AUTH (a new session per email was 16% of the server's CPU in a login; bench/RESULTS.md).
+// A Send takes a handle from the pool under a short lock and gives it back after; a handle whose
+// Send failed is closed, so a session in an unknown state is never reused. libcurl checks that a
+// kept connection is still alive before reusing it, and does not reuse one idle for more than
+// CURLOPT_MAXAGE_CONN (its default, 118 s, under the 5 minutes RFC 5321 §4.5.3.2.7 lets servers
+// wait); a session the server ended meanwhile costs one failed attempt, which the retrying
+// mailer repeats on a new connection.
 //
 // Error mapping. libcurl reports most SMTP refusals as CURLE_SEND_ERROR, whatever the stage, and
 // its error text differs between versions. So the mapping watches the dialogue through the debug
@@ -16,10 +23,12 @@
 #include <cctype>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "connectors/mail/internal.h"
 #include "common/strings.h"
@@ -151,6 +160,40 @@ Status Classify(CURLcode rc, const Trace& trace, const char* errbuf) {
   return UnavailableError("smtp: " + detail);
 }
 
+using CurlHandle = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
+
+// Idle handles with their open sessions. As many as the threads that send at once could use
+// (the transport's blocking pool); more are closed when given back.
+class HandlePool {
+ public:
+  static constexpr std::size_t kMaxIdle = 16;
+
+  CurlHandle Take() {
+    {
+      std::lock_guard lock(mu_);
+      if (!idle_.empty()) {
+        CurlHandle h = std::move(idle_.back());
+        idle_.pop_back();
+        // Forgets the options of the last Send (they pointed into its stack frame); keeps the
+        // connection cache.
+        curl_easy_reset(h.get());
+        return h;
+      }
+    }
+    return CurlHandle(curl_easy_init(), curl_easy_cleanup);
+  }
+
+  void GiveBack(CurlHandle h) {
+    std::lock_guard lock(mu_);
+    if (idle_.size() < kMaxIdle) idle_.push_back(std::move(h));
+    // Otherwise h closes its session (QUIT) as it goes out of scope, after the lock is released.
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<CurlHandle> idle_;
+};
+
 class SmtpMailer final : public Mailer {
  public:
   SmtpMailer(const SmtpOptions& options, SmtpEndpoint endpoint, std::string envelope_from, Clock& clock,
@@ -164,7 +207,7 @@ class SmtpMailer final : public Mailer {
   Status Send(const Message& message) override {
     ASSIGN_OR_RETURN(const std::string body, BuildMessage(message, options_.from, clock_, random_));
     if (!CurlReady()) return InternalError("smtp: curl_global_init failed");
-    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+    CurlHandle curl = pool_.Take();
     if (!curl) return InternalError("smtp: curl_easy_init failed");
     const std::string rcpt_to = "<" + message.to + ">";
     std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> rcpt(curl_slist_append(nullptr, rcpt_to.c_str()),
@@ -209,11 +252,15 @@ class SmtpMailer final : public Mailer {
     if (rc != CURLE_OK) return InternalError(std::string("smtp: cannot configure libcurl: ") + curl_easy_strerror(rc));
 
     rc = curl_easy_perform(h);
-    if (rc == CURLE_OK) return Status::Ok();
-    return Classify(rc, trace, errbuf);
+    if (rc == CURLE_OK) {
+      pool_.GiveBack(std::move(curl));
+      return Status::Ok();
+    }
+    return Classify(rc, trace, errbuf);  // the handle, and the session with it, closes here
   }
 
  private:
+  HandlePool pool_;
   const SmtpOptions options_;
   const SmtpEndpoint endpoint_;
   const std::string envelope_from_;  // "<addr>"

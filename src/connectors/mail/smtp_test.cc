@@ -107,8 +107,10 @@ TEST_F(SmtpTest, DeliversATextMessageAsBuilt) {
   auto mailer = Smtp(Options());
   ASSERT_NE(mailer, nullptr);
   ASSERT_TRUE(mailer->Send(Sample()).ok());
-  EXPECT_EQ(Envelope(1),
-            R"({"mail_from": "noreply@example.com", "rcpt_tos": ["user@example.com"], "auth": null, "tls": false})");
+  // The envelope as the sink saw it; its last member is the client's port (any).
+  const std::string envelope = Envelope(1);
+  EXPECT_EQ(envelope.substr(0, envelope.find(", \"peer_port\": ")),
+            R"({"mail_from": "noreply@example.com", "rcpt_tos": ["user@example.com"], "auth": null, "tls": false)");
   const std::string received = Received(1);
   EXPECT_EQ(received, Expected(Sample()));
   EXPECT_NE(received.find("\r\nSubject: Your sign-in code\r\n"), std::string::npos);
@@ -145,6 +147,51 @@ TEST_F(SmtpTest, SendsSeveralMessagesFromSeveralThreads) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures, 0);
   for (int n = 1; n <= 12; ++n) EXPECT_NE(Received(n).find("\r\nTo: user"), std::string::npos) << n;
+}
+
+// The client's TCP port the sink saw for message n: equal ports = one SMTP session.
+int PeerPort(const std::string& envelope) {
+  const std::string key = "\"peer_port\": ";
+  const std::size_t at = envelope.find(key);
+  return at == std::string::npos ? -1 : std::atoi(envelope.c_str() + at + key.size());
+}
+
+TEST_F(SmtpTest, ConsecutiveMessagesShareOneSession) {
+  StartSink();
+  auto mailer = Smtp(Options());
+  ASSERT_NE(mailer, nullptr);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(mailer->Send(Sample()).ok());
+  const int port = PeerPort(Envelope(1));
+  ASSERT_GT(port, 0) << Envelope(1);
+  EXPECT_EQ(PeerPort(Envelope(2)), port);
+  EXPECT_EQ(PeerPort(Envelope(3)), port);
+  EXPECT_EQ(Received(3), Expected(Sample(), 3));
+}
+
+TEST_F(SmtpTest, AFailedSendClosesItsSessionAndTheNextOneConnectsAfresh) {
+  StartSink();
+  auto mailer = Smtp(Options());
+  ASSERT_NE(mailer, nullptr);
+  ASSERT_TRUE(mailer->Send(Sample()).ok());
+  Message rejected = Sample();
+  rejected.to = "reject@example.com";
+  EXPECT_EQ(mailer->Send(rejected).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(mailer->Send(Sample()).ok());
+  EXPECT_NE(PeerPort(Envelope(2)), PeerPort(Envelope(1)));
+}
+
+TEST_F(SmtpTest, ASessionTheServerEndedIsReplacedByANewOne) {
+  StartSink({"--close-after-message"});
+  std::vector<milliseconds> sleeps;
+  // The server's close may reach us before or after the next Send looks at the kept connection:
+  // libcurl then either connects anew or fails once, and the retrying mailer (as in `serve`)
+  // sends again on a new session. Either way every message arrives, each on its own session.
+  auto mailer = NewRetryingMailer(Smtp(Options()), {}, [&](milliseconds d) { sleeps.push_back(d); });
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(mailer->Send(Sample()).ok()) << i;
+  EXPECT_LE(sleeps.size(), 2u);
+  EXPECT_NE(PeerPort(Envelope(2)), PeerPort(Envelope(1)));
+  EXPECT_NE(PeerPort(Envelope(3)), PeerPort(Envelope(2)));
+  EXPECT_FALSE(fs::exists(dir_ / "mail" / "4.eml"));
 }
 
 class SmtpAuthTest : public SmtpTest, public ::testing::WithParamInterface<const char*> {};
