@@ -13,9 +13,17 @@ const boost::json::object& detail::ClaimsData::payload() const {
   std::call_once(once_, [this] {
     boost::system::error_code ec;
     boost::json::value v = boost::json::parse(json_, ec);
-    if (!ec && v.is_object()) object_ = std::move(v.get_object());
+    if (!ec && v.is_object()) {
+      object_ = std::move(v.get_object());
+      is_object_ = true;
+    }
   });
   return object_;
+}
+
+std::string_view detail::ClaimsData::text() const {
+  payload();
+  return is_object_ ? std::string_view(json_) : std::string_view("{}");
 }
 
 namespace {
@@ -96,7 +104,7 @@ std::vector<std::string> Claims::scopes() const {
 
 std::string Claims::json() const {
   if (!data_) return "{}";
-  return boost::json::serialize(data_->payload());
+  return std::string(data_->text());
 }
 
 }  // namespace gatehouse::sdk

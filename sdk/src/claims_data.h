@@ -8,6 +8,7 @@
 
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include <boost/json/object.hpp>
 
@@ -22,11 +23,15 @@ struct ClaimsData {
 
   // Parsed once, on the first call from any thread.
   const boost::json::object& payload() const;
+  // The payload's own text when it is a JSON object, else "{}". The text, not a re-serialization:
+  // Boost.JSON would write a number beyond double range (1e400) as Infinity, which is not JSON.
+  std::string_view text() const;
 
  private:
   std::string json_;
   mutable std::once_flag once_;
   mutable boost::json::object object_;
+  mutable bool is_object_ = false;
 };
 
 }  // namespace gatehouse::sdk::detail

@@ -41,7 +41,7 @@ class ScanHandler {
 
   bool on_object_begin(boost::json::error_code&) {
     if (depth_ == 0) root_object_ = true;
-    if (depth_ == 1) {
+    if (member_level()) {
       v_.on_other();
       array_depth2_ = false;
     }
@@ -53,7 +53,7 @@ class ScanHandler {
     return true;
   }
   bool on_array_begin(boost::json::error_code&) {
-    if (depth_ == 1) {
+    if (member_level()) {
       array_depth2_ = true;
       v_.on_array_begin();
     }
@@ -66,20 +66,20 @@ class ScanHandler {
   }
 
   bool on_key_part(boost::json::string_view s, std::size_t, boost::json::error_code&) {
-    if (depth_ == 1) part_.append(s.data(), s.size());
+    if (member_level()) part_.append(s.data(), s.size());
     return true;
   }
   bool on_key(boost::json::string_view s, std::size_t, boost::json::error_code&) {
-    if (depth_ == 1) v_.on_member(whole(s));
+    if (member_level()) v_.on_member(whole(s));
     part_.clear();
     return true;
   }
   bool on_string_part(boost::json::string_view s, std::size_t, boost::json::error_code&) {
-    if (depth_ == 1 || (depth_ == 2 && array_depth2_)) part_.append(s.data(), s.size());
+    if (member_level() || (depth_ == 2 && array_depth2_)) part_.append(s.data(), s.size());
     return true;
   }
   bool on_string(boost::json::string_view s, std::size_t, boost::json::error_code&) {
-    if (depth_ == 1) {
+    if (member_level()) {
       v_.on_string(whole(s));
     } else if (depth_ == 2 && array_depth2_) {
       v_.on_element_string(whole(s));
@@ -89,29 +89,33 @@ class ScanHandler {
   }
   bool on_number_part(boost::json::string_view, boost::json::error_code&) { return true; }
   bool on_int64(std::int64_t i, boost::json::string_view, boost::json::error_code&) {
-    if (depth_ == 1) v_.on_number(i, true, static_cast<double>(i));
+    if (member_level()) v_.on_number(i, true, static_cast<double>(i));
     return true;
   }
   bool on_uint64(std::uint64_t u, boost::json::string_view, boost::json::error_code&) {
-    if (depth_ == 1) v_.on_number(0, false, static_cast<double>(u));
+    if (member_level()) v_.on_number(0, false, static_cast<double>(u));
     return true;
   }
   bool on_double(double d, boost::json::string_view, boost::json::error_code&) {
-    if (depth_ == 1) v_.on_number(0, false, d);
+    if (member_level()) v_.on_number(0, false, d);
     return true;
   }
   bool on_bool(bool, boost::json::error_code&) {
-    if (depth_ == 1) v_.on_other();
+    if (member_level()) v_.on_other();
     return true;
   }
   bool on_null(boost::json::error_code&) {
-    if (depth_ == 1) v_.on_other();
+    if (member_level()) v_.on_other();
     return true;
   }
   bool on_comment_part(boost::json::string_view, boost::json::error_code&) { return true; }
   bool on_comment(boost::json::string_view, boost::json::error_code&) { return true; }
 
  private:
+  // Depth 1 holds the top-level members only when the root is an object: a root array's elements
+  // (scan_object refuses that document anyway) are not members and reach the visitor not at all.
+  bool member_level() const { return depth_ == 1 && root_object_; }
+
   // A key or string the tokenizer delivered in pieces (escapes, chunked input) is reassembled.
   std::string_view whole(boost::json::string_view last) {
     if (part_.empty()) return {last.data(), last.size()};

@@ -1,6 +1,7 @@
 // Token validation: the JWS structure and header (jwt.cc), the claims every token must satisfy
 // (read with one scan of the payload, jose_scan.h), the signature, and the required scopes (only
 // a verified token is "valid but lacking a scope"). The Claims parse the payload when first read.
+#include <cmath>
 #include <cstdint>
 
 #include "claims_data.h"
@@ -100,7 +101,14 @@ struct ClaimsVisitor {
   }
   void on_number(std::int64_t i, bool is_int, double d) {
     Time* t = current == Member::kExp ? &exp : current == Member::kNbf ? &nbf : nullptr;
-    if (t != nullptr) *t = Time{Time::Kind::kNumber, is_int, i, d};
+    if (t == nullptr) return;
+    // 1e400 reads as infinity and 0e999-style forms may read as NaN: neither is a time (an exp
+    // that never comes, an nbf every comparison lets through).
+    if (!is_int && !std::isfinite(d)) {
+      t->kind = Time::Kind::kOther;
+      return;
+    }
+    *t = Time{Time::Kind::kNumber, is_int, i, d};
   }
   void on_array_begin() {
     not_a_number();

@@ -274,6 +274,26 @@ TEST_F(TokenTest, ExpIsRequiredAndNumeric) {
   expect_error(client().validate_token(rs256(p)), ErrorCode::kInvalidToken, "exp is not a number");
 }
 
+// Numbers beyond double's range parse as infinity (1e400) or NaN (0e999 with Boost.JSON 1.81):
+// neither is a time, and the payload text Claims::json() returns stays the token's own JSON.
+TEST_F(TokenTest, NonFiniteTimesAreNotNumbers) {
+  json::object p = claims();
+  p.erase("exp");
+  std::string base = json::serialize(p);
+  base.pop_back();  // the closing brace
+  const auto token = [&](std::string_view extra) {
+    return test::make_token(header("RS256", "rsa1"), base + std::string(extra) + "}", keys().rsa);
+  };
+  expect_error(client().validate_token(token(",\"exp\":1e400")), ErrorCode::kInvalidToken, "exp is not a number");
+  expect_error(client().validate_token(token(",\"exp\":-1e400")), ErrorCode::kInvalidToken, "exp is not a number");
+  const std::string exp = ",\"exp\":" + std::to_string(kNow + 300);
+  expect_error(client().validate_token(token(exp + ",\"nbf\":1e400")), ErrorCode::kInvalidToken,
+               "nbf is not a number");
+  Result<Claims> ok = client().validate_token(token(exp + ",\"extra\":1e400"));
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->json(), base + exp + ",\"extra\":1e400}");
+}
+
 TEST_F(TokenTest, NotBefore) {
   json::object p = claims();
   p["nbf"] = kNow + 30 + 1;
