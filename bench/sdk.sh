@@ -4,16 +4,18 @@
 #   validate_access_token      tokens/s with the JWKS cached, RS256 and ES256, divided by
 #                              `openssl speed` verify/s of rsa2048 / ecdsap256 on the same core
 #                              (target: >= 0.90 for RS256)
-# openssl speed runs before and after the benchmarks (the bound is their mean, so a machine that
-# gets busier or quieter during the run moves both sides); everything runs pinned to core $CORE.
+# openssl speed runs before, between and after rounds of the benchmarks; each round is divided by
+# the mean of the bounds around it (a machine that gets busier or quieter during the run moves
+# both sides); everything runs pinned to core $CORE. The summary gives the median over rounds.
 # Real tokens: two Gatehouse servers (RS256 and ES256) are started on loopback, and the benchmark
 # fetches one client_credentials token from each before timing.
 #
-#   bench/sdk.sh                 REPS=3 MIN_TIME=3 SPEED_SECONDS=10 CORE=1 SKIP_BUILD=1
-# Output: bench/out/<UTC timestamp>/sdk-summary.tsv (+ the raw Google Benchmark JSON and openssl output).
+#   bench/sdk.sh                 ROUNDS=5 MIN_TIME=3 SPEED_SECONDS=5 CORE=1 SKIP_BUILD=1
+# Output: bench/out/<UTC timestamp>/sdk-summary.txt and .tsv (per round), the raw Google Benchmark
+# JSON and openssl output.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-REPS="${REPS:-3}"; MIN_TIME="${MIN_TIME:-3}"; SPEED_SECONDS="${SPEED_SECONDS:-10}"; CORE="${CORE:-1}"
+ROUNDS="${ROUNDS:-5}"; MIN_TIME="${MIN_TIME:-3}"; SPEED_SECONDS="${SPEED_SECONDS:-5}"; CORE="${CORE:-1}"
 OUT="${OUT:-$ROOT/bench/out/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$OUT"
 log() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$OUT/sdk-run.log" >&2; }
@@ -53,33 +55,49 @@ speed() { # label -> "rsa_verify_s ecdsa_verify_s"
   ec=$(awk '/256 bits ecdsa \(nistp256\)/ {print $NF}' "$OUT/openssl-speed-$1.txt")
   echo "$rsa $ec"
 }
-log "openssl speed (before), core $CORE"
-read -r RSA1 EC1 < <(speed before)
-log "sdk_bench: $REPS repetitions, min time $MIN_TIME s, core $CORE"
-GATEHOUSE_URL="$RS_URL" GATEHOUSE_CLIENT_ID="$RS_ID" GATEHOUSE_CLIENT_SECRET="$RS_SECRET" \
-GATEHOUSE_ES256_URL="$ES_URL" GATEHOUSE_ES256_CLIENT_ID="$ES_ID" GATEHOUSE_ES256_CLIENT_SECRET="$ES_SECRET" \
-  taskset -c "$CORE" "$BENCH" --benchmark_min_time="$MIN_TIME" --benchmark_repetitions="$REPS" \
-    --benchmark_report_aggregates_only=true --benchmark_format=json --benchmark_out="$OUT/sdk_bench.json" \
-    --benchmark_out_format=json > /dev/null
-log "openssl speed (after)"
-read -r RSA2 EC2 < <(speed after)
+bench() { # round
+  GATEHOUSE_URL="$RS_URL" GATEHOUSE_CLIENT_ID="$RS_ID" GATEHOUSE_CLIENT_SECRET="$RS_SECRET" \
+  GATEHOUSE_ES256_URL="$ES_URL" GATEHOUSE_ES256_CLIENT_ID="$ES_ID" GATEHOUSE_ES256_CLIENT_SECRET="$ES_SECRET" \
+    taskset -c "$CORE" "$BENCH" --benchmark_min_time="$MIN_TIME" --benchmark_format=json \
+      --benchmark_out="$OUT/sdk_bench-$1.json" --benchmark_out_format=json > /dev/null
+}
+# Rounds of: bound, benchmarks, bound, benchmarks, ..., bound. Each round's benchmark is divided by
+# the mean of the bounds just before and just after it, so drift of the machine's speed during
+# the run (seen: 17% between two openssl runs 40 s apart) moves both sides of each ratio alike.
+log "$ROUNDS rounds on core $CORE: openssl speed ${SPEED_SECONDS}s, then the benchmarks (min time ${MIN_TIME}s each)"
+speed 0 > "$OUT/speed-0.txt"
+for r in $(seq 1 "$ROUNDS"); do
+  bench "$r"
+  speed "$r" > "$OUT/speed-$r.txt"
+done
 
-python3 - "$OUT" "$RSA1" "$RSA2" "$EC1" "$EC2" <<'PY'
-import json, sys
-out, rsa1, rsa2, ec1, ec2 = sys.argv[1], *map(float, sys.argv[2:])
-runs = json.load(open(f"{out}/sdk_bench.json"))
-median = {b["run_name"]: b["items_per_second"] for b in runs["benchmarks"] if b.get("aggregate_name") == "median"}
-rsa, ec = (rsa1 + rsa2) / 2, (ec1 + ec2) / 2
-rows = [("authorization_url", median["BM_AuthorizationUrl"], "", "", ">= 1000000/s"),
-        ("validate_access_token RS256", median["BM_ValidateAccessToken_RS256"], rsa, "rsa2048 verify", ">= 0.90 of bound"),
-        ("validate_access_token ES256", median["BM_ValidateAccessToken_ES256"], ec, "ecdsap256 verify", "(no target)")]
-with open(f"{out}/sdk-summary.tsv", "w") as f:
-    f.write("call\tper_second\tbound_per_second\tbound\tshare_of_bound\ttarget\n")
-    for name, v, b, what, target in rows:
-        share = f"{v / b:.3f}" if b else ""
-        line = f"{name}\t{v:.0f}\t{b:.0f}\t{what}\t{share}\t{target}" if b else f"{name}\t{v:.0f}\t\t\t\t{target}"
-        f.write(line + "\n")
-        print(line)
-print(f"openssl speed verify/s before/after: rsa2048 {rsa1:.0f}/{rsa2:.0f}, ecdsap256 {ec1:.0f}/{ec2:.0f}")
+python3 - "$OUT" "$ROUNDS" <<'PY'
+import json, statistics, sys
+out, rounds = sys.argv[1], int(sys.argv[2])
+speed = [tuple(map(float, open(f"{out}/speed-{r}.txt").read().split())) for r in range(rounds + 1)]
+rows = {"authorization_url": [], "RS256": [], "ES256": []}
+for r in range(1, rounds + 1):
+    runs = {b["name"]: b["items_per_second"] for b in json.load(open(f"{out}/sdk_bench-{r}.json"))["benchmarks"]}
+    rsa = (speed[r - 1][0] + speed[r][0]) / 2
+    ec = (speed[r - 1][1] + speed[r][1]) / 2
+    rows["authorization_url"].append((runs["BM_AuthorizationUrl"], None))
+    rows["RS256"].append((runs["BM_ValidateAccessToken_RS256"], rsa))
+    rows["ES256"].append((runs["BM_ValidateAccessToken_ES256"], ec))
+lines = ["call\tround\tper_second\tbound_per_second\tshare_of_bound"]
+for name, vals in rows.items():
+    for r, (v, b) in enumerate(vals, 1):
+        lines.append(f"{name}\t{r}\t{v:.0f}\t{b or 0:.0f}\t{v / b:.3f}" if b else f"{name}\t{r}\t{v:.0f}\t\t")
+summary = []
+summary.append(f"authorization_url: median {statistics.median(v for v, _ in rows['authorization_url']):,.0f}/s "
+               f"(min {min(v for v, _ in rows['authorization_url']):,.0f}; target >= 1,000,000/s)")
+for name, bound, target in (("RS256", "rsa2048 verify", "target >= 0.90"), ("ES256", "ecdsap256 verify", "no target")):
+    shares = [v / b for v, b in rows[name]]
+    summary.append(f"validate_access_token {name}: share of the {bound} bound median {statistics.median(shares):.3f} "
+                   f"(rounds: {', '.join(f'{x:.3f}' for x in shares)}; {target})")
+summary.append("openssl speed verify/s per bound measurement: rsa2048 " + ", ".join(f"{s[0]:.0f}" for s in speed)
+               + "; ecdsap256 " + ", ".join(f"{s[1]:.0f}" for s in speed))
+open(f"{out}/sdk-summary.tsv", "w").write("\n".join(lines) + "\n")
+open(f"{out}/sdk-summary.txt", "w").write("\n".join(summary) + "\n")
+print("\n".join(summary))
 PY
 log "written: $OUT/sdk-summary.tsv"
