@@ -2,12 +2,19 @@
 //   BM_AuthorizationUrl     a typical sign-in URL (state, nonce, PKCE, organization, 4 scopes)
 //   BM_ValidateAccessToken  a Gatehouse access token, JWKS already cached (one RSA or ECDSA verify
 //                           plus parsing and claim checks per call)
+//   BM_VerifyBound          the bound measured in this process: what `openssl speed rsa2048`
+//                           (and ecdsap256) time per verify, EVP_PKEY_verify over 36 bytes with a
+//                           ready context; with --benchmark_enable_random_interleaving its runs
+//                           alternate with the validation runs, so drift hits both alike
 // The validation benchmarks need a running Gatehouse: GATEHOUSE_URL, GATEHOUSE_CLIENT_ID,
 // GATEHOUSE_CLIENT_SECRET (RS256) and optionally GATEHOUSE_ES256_URL/_CLIENT_ID/_CLIENT_SECRET
 // (bench/sdk.sh starts them). A token is fetched once with client_credentials before timing.
 #include <benchmark/benchmark.h>
+#include <openssl/evp.h>
 
+#include <array>
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 #include <gatehouse/sdk.h>
@@ -70,6 +77,35 @@ void BM_ValidateAccessToken_RS256(benchmark::State& state) { ValidateAccessToken
 void BM_ValidateAccessToken_ES256(benchmark::State& state) { ValidateAccessToken(state, "GATEHOUSE_ES256"); }
 BENCHMARK(BM_ValidateAccessToken_RS256);
 BENCHMARK(BM_ValidateAccessToken_ES256);
+
+// openssl speed's verify loop (apps/speed.c): EVP_PKEY_verify of a 36-byte message with a
+// context prepared once, against a signature made once with a fresh key.
+void VerifyBound(benchmark::State& state, const char* algorithm, const char* param) {
+  using Ctx = std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)>;
+  EVP_PKEY* raw = param == nullptr ? EVP_PKEY_Q_keygen(nullptr, nullptr, algorithm, static_cast<size_t>(2048))
+                                   : EVP_PKEY_Q_keygen(nullptr, nullptr, algorithm, param);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(raw, EVP_PKEY_free);
+  std::array<unsigned char, 36> message{};
+  std::array<unsigned char, 512> signature{};
+  size_t signature_size = signature.size();
+  Ctx sign(key ? EVP_PKEY_CTX_new(key.get(), nullptr) : nullptr, EVP_PKEY_CTX_free);
+  Ctx verify(key ? EVP_PKEY_CTX_new(key.get(), nullptr) : nullptr, EVP_PKEY_CTX_free);
+  if (!sign || !verify || EVP_PKEY_sign_init(sign.get()) <= 0 ||
+      EVP_PKEY_sign(sign.get(), signature.data(), &signature_size, message.data(), message.size()) <= 0 ||
+      EVP_PKEY_verify_init(verify.get()) <= 0) {
+    state.SkipWithError("OpenSSL could not prepare the key");
+    return;
+  }
+  for (auto _ : state) {
+    int ok = EVP_PKEY_verify(verify.get(), signature.data(), signature_size, message.data(), message.size());
+    benchmark::DoNotOptimize(ok);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+void BM_VerifyBound_RSA2048(benchmark::State& state) { VerifyBound(state, "RSA", nullptr); }
+void BM_VerifyBound_P256(benchmark::State& state) { VerifyBound(state, "EC", "P-256"); }
+BENCHMARK(BM_VerifyBound_RSA2048);
+BENCHMARK(BM_VerifyBound_P256);
 
 }  // namespace
 
