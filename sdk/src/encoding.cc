@@ -34,7 +34,6 @@ constexpr std::array<std::int8_t, 256> make_reverse(const char (&alphabet)[65]) 
   return t;
 }
 constexpr std::array<std::int8_t, 256> kBase64Reverse = make_reverse(kBase64);
-constexpr std::array<std::int8_t, 256> kBase64UrlReverse = make_reverse(kBase64Url);
 
 std::string encode(std::string_view bytes, const char (&alphabet)[65], bool pad) {
   const std::size_t full = bytes.size() / 3;
@@ -64,10 +63,8 @@ std::string encode(std::string_view bytes, const char (&alphabet)[65], bool pad)
 }
 
 // Decodes unpadded text of the given alphabet. A length of 4k+1 cannot come from any byte string.
-// With strict_tail, the bits of the last character that carry no byte must be zero, so that each
-// byte string has exactly one accepted encoding.
-std::optional<std::string> decode(std::string_view text, const std::array<std::int8_t, 256>& reverse,
-                                  bool strict_tail) {
+// Unused trailing bits are tolerated (base64url_decode_into is the strict one).
+std::optional<std::string> decode(std::string_view text, const std::array<std::int8_t, 256>& reverse) {
   const std::size_t rest = text.size() % 4;
   if (rest == 1) return std::nullopt;
   std::string out;
@@ -85,11 +82,52 @@ std::optional<std::string> decode(std::string_view text, const std::array<std::i
       *o++ = static_cast<char>((acc >> bits) & 0xFF);
     }
   }
-  if (strict_tail && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
   return out;
 }
 
+// The 6-bit value of each base64url character, pre-shifted to its place in a 24-bit group
+// (table k for the k-th character of four), or kBad for any other byte: a group is four loads
+// and three ORs, and one OR over all groups tells whether any character was bad.
+constexpr std::uint32_t kBad = 0x01000000u;
+constexpr std::array<std::uint32_t, 256> make_table(int shift) {
+  std::array<std::uint32_t, 256> t{};
+  for (auto& v : t) v = kBad;
+  constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (std::uint32_t i = 0; i < 64; ++i) t[static_cast<unsigned char>(alphabet[i])] = i << shift;
+  return t;
+}
+constexpr std::array<std::uint32_t, 256> kD0 = make_table(18);
+constexpr std::array<std::uint32_t, 256> kD1 = make_table(12);
+constexpr std::array<std::uint32_t, 256> kD2 = make_table(6);
+constexpr std::array<std::uint32_t, 256> kD3 = make_table(0);
+
 }  // namespace
+
+bool base64url_decode_into(std::string_view text, std::string& out) {
+  const std::size_t rest = text.size() % 4;
+  if (rest == 1) return false;
+  const std::size_t size = text.size() / 4 * 3 + (rest == 0 ? 0 : rest - 1);
+  out.resize(size);
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  std::uint32_t bad = 0;
+  for (std::size_t n = text.size() / 4; n > 0; --n, in += 4, o += 3) {
+    const std::uint32_t v = kD0[in[0]] | kD1[in[1]] | kD2[in[2]] | kD3[in[3]];
+    bad |= v;
+    o[0] = static_cast<unsigned char>(v >> 16);
+    o[1] = static_cast<unsigned char>(v >> 8);
+    o[2] = static_cast<unsigned char>(v);
+  }
+  if (rest >= 2) {
+    const std::uint32_t v = kD0[in[0]] | kD1[in[1]] | (rest == 3 ? kD2[in[2]] : 0);
+    bad |= v;
+    o[0] = static_cast<unsigned char>(v >> 16);
+    if (rest == 3) o[1] = static_cast<unsigned char>(v >> 8);
+    // The bits of the last character that carry no byte must be zero (one encoding per value).
+    bad |= (v & (rest == 3 ? 0xFFu : 0xFFFFu)) != 0 ? kBad : 0;
+  }
+  return (bad & kBad) == 0;
+}
 
 void append_url_encoded(std::string& out, std::string_view s) {
   // Runs of unreserved bytes are appended whole: identifiers, states, nonces and PKCE challenges
@@ -115,7 +153,9 @@ void append_url_encoded(std::string& out, std::string_view s) {
 std::string base64url_encode(std::string_view bytes) { return encode(bytes, kBase64Url, false); }
 
 std::optional<std::string> base64url_decode(std::string_view text) {
-  return decode(text, kBase64UrlReverse, true);
+  std::string out;
+  if (!base64url_decode_into(text, out)) return std::nullopt;
+  return out;
 }
 
 std::string base64_encode(std::string_view bytes) { return encode(bytes, kBase64, true); }
@@ -131,7 +171,7 @@ std::optional<std::string> base64_decode(std::string_view text) {
     if (!text.empty() && text.back() == '=') text.remove_suffix(1);
     if (text.size() % 4 < 2) return std::nullopt;
   }
-  return decode(text, kBase64Reverse, false);
+  return decode(text, kBase64Reverse);
 }
 
 bool ascii_iequal(std::string_view a, std::string_view b) {

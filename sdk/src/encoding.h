@@ -18,6 +18,9 @@ std::string base64url_encode(std::string_view bytes);
 // Strict: the base64url alphabet only, no padding, no whitespace, unused trailing bits zero.
 // nullopt otherwise.
 std::optional<std::string> base64url_decode(std::string_view text);
+// The same into `out` (its capacity kept across calls), four characters at a time: the token
+// validation path decodes with it. False, `out` unspecified, when `text` is not strict base64url.
+bool base64url_decode_into(std::string_view text, std::string& out);
 
 // Standard base64 (RFC 4648 §4) with "=" padding.
 std::string base64_encode(std::string_view bytes);

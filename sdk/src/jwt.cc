@@ -2,9 +2,9 @@
 //
 // Speed: a validation is an RSA public-key operation (~25 us for 2048 bits) plus everything
 // here, and the SDK promises that everything here stays under a tenth of it. So the parts are
-// decoded four characters at a time (encoding.h's general decoder goes one character at a time,
-// which costs about a microsecond on a typical token) into per-thread buffers that keep their
-// capacity, and the header is scanned rather than parsed into a value (jose_scan.h).
+// decoded four characters at a time (encoding.h's base64url_decode_into) into per-thread buffers
+// that keep their capacity, and the header is scanned rather than parsed into a value
+// (jose_scan.h).
 #include "jwt.h"
 
 #include <array>
@@ -16,50 +16,6 @@
 
 namespace gatehouse::sdk::detail {
 namespace {
-
-// The 6-bit value of each base64url character, pre-shifted to its place in a 24-bit group
-// (table k for the k-th character of four), or kBad for any other byte: a group is four loads
-// and three ORs, and one OR over all groups tells whether any character was bad.
-constexpr std::uint32_t kBad = 0x01000000u;
-constexpr std::array<std::uint32_t, 256> make_table(int shift) {
-  std::array<std::uint32_t, 256> t{};
-  for (auto& v : t) v = kBad;
-  constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  for (std::uint32_t i = 0; i < 64; ++i) t[static_cast<unsigned char>(alphabet[i])] = i << shift;
-  return t;
-}
-constexpr std::array<std::uint32_t, 256> kD0 = make_table(18);
-constexpr std::array<std::uint32_t, 256> kD1 = make_table(12);
-constexpr std::array<std::uint32_t, 256> kD2 = make_table(6);
-constexpr std::array<std::uint32_t, 256> kD3 = make_table(0);
-
-// Strict base64url as encoding.h's base64url_decode (alphabet only, no padding, length not 4k+1,
-// unused trailing bits zero) into `out`. False on anything else.
-bool decode_part(std::string_view text, std::string& out) {
-  const std::size_t rest = text.size() % 4;
-  if (rest == 1) return false;
-  const std::size_t size = text.size() / 4 * 3 + (rest == 0 ? 0 : rest - 1);
-  out.resize(size);
-  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
-  auto* o = reinterpret_cast<unsigned char*>(out.data());
-  std::uint32_t bad = 0;
-  for (std::size_t n = text.size() / 4; n > 0; --n, in += 4, o += 3) {
-    const std::uint32_t v = kD0[in[0]] | kD1[in[1]] | kD2[in[2]] | kD3[in[3]];
-    bad |= v;
-    o[0] = static_cast<unsigned char>(v >> 16);
-    o[1] = static_cast<unsigned char>(v >> 8);
-    o[2] = static_cast<unsigned char>(v);
-  }
-  if (rest >= 2) {
-    const std::uint32_t v = kD0[in[0]] | kD1[in[1]] | (rest == 3 ? kD2[in[2]] : 0);
-    bad |= v;
-    o[0] = static_cast<unsigned char>(v >> 16);
-    if (rest == 3) o[1] = static_cast<unsigned char>(v >> 8);
-    // The bits of the last character that carry no byte must be zero (one encoding per value).
-    bad |= (v & (rest == 3 ? 0xFFu : 0xFFFFu)) != 0 ? kBad : 0;
-  }
-  return (bad & kBad) == 0;
-}
 
 Error invalid(std::string message) { return Error{ErrorCode::kInvalidToken, std::move(message), 0, {}, {}}; }
 
@@ -119,14 +75,14 @@ Result<ParsedJws> parse_jws(std::string_view token, const JwsRequirements& requi
   const std::string_view header_b64 = token.substr(0, dot1);
   if (!memo.filled || header_b64 != memo.b64) {
     memo.filled = false;
-    if (!decode_part(header_b64, scratch)) return invalid("token: a part is not base64url");
+    if (!base64url_decode_into(header_b64, scratch)) return invalid("token: a part is not base64url");
     memo.header = HeaderVisitor{};
     memo.object = scan_object(scratch, memo.header);
     memo.b64.assign(header_b64);
     memo.filled = true;
   }
-  if (!decode_part(token.substr(dot1 + 1, dot2 - dot1 - 1), payload) ||
-      !decode_part(token.substr(dot2 + 1), signature)) {
+  if (!base64url_decode_into(token.substr(dot1 + 1, dot2 - dot1 - 1), payload) ||
+      !base64url_decode_into(token.substr(dot2 + 1), signature)) {
     return invalid("token: a part is not base64url");
   }
   if (!memo.object) return invalid("token: header is not a JSON object");
