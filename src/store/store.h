@@ -274,6 +274,30 @@ struct AccessTokenState {
 };
 
 // Everything the end of a login writes, for Store::CompleteLogin.
+// Who a user is at an upstream connection (SSO, social): the IdP's subject there.
+struct LinkedIdentity {
+  std::string connection_id;
+  std::string subject;  // as the IdP gives it; at most 255 bytes (the caller checks)
+  std::string user_id;
+  UnixSeconds created_at = 0;
+
+  bool operator==(const LinkedIdentity&) const = default;
+};
+
+// One upstream leg of a login (login/sso.h): what the login layer keeps between redirecting the
+// browser to an IdP and the IdP's answer. Taken once.
+struct UpstreamLogin {
+  std::string relay_hash;         // hex SHA-256 of the value the IdP sends back (state/RelayState)
+  std::string connection_id;
+  std::string transaction_token;  // the sealed login transaction
+  std::string upstream_state;     // sealed by the login layer
+  std::string browser_hash;       // hex SHA-256 of the browser-binding cookie
+  UnixSeconds created_at = 0;
+  UnixSeconds expires_at = 0;
+
+  bool operator==(const UpstreamLogin&) const = default;
+};
+
 struct LoginCompletion {
   std::optional<Membership> membership;    // added if absent
   std::vector<std::string> ended_sessions; // session ids deleted (absent ones ignored)
@@ -511,10 +535,27 @@ class Store {
   // <= now, authorization codes whose expires_at <= now (a consumed one only once the grant it
   // produced has expired too, so that a late replay still revokes that grant), rate-limit windows that have ended (a hit at `now` would
   // start a new one), grants whose expires_at <= now with their refresh tokens, refresh tokens
-  // whose expires_at <= now, and access-token records whose expires_at <= now. Returns how many
+  // whose expires_at <= now, access-token records, upstream login legs and single-use keys whose
+  // expires_at <= now. Returns how many
   // rows went. (A grant outlives its session's row: it is revoked, not deleted, when the
   // session ends, so that reuse detection still answers.)
   virtual Result<int> DeleteExpired(UnixSeconds now) = 0;
+
+  // ---- Upstream identities (SSO, social) ----------------------------------------------------
+  // The user linked to (connection_id, subject); kNotFound when none.
+  virtual Result<LinkedIdentity> FindLinkedIdentity(std::string_view connection_id, std::string_view subject) = 0;
+  // kAlreadyExists when (connection_id, subject) is linked already (to anyone); kNotFound when
+  // the user does not exist.
+  virtual Status LinkIdentity(const LinkedIdentity& identity) = 0;
+
+  virtual Status PutUpstreamLogin(const UpstreamLogin& login) = 0;
+  // Deletes and returns the leg, atomically: of two concurrent calls one gets it. kNotFound when
+  // there is none, it was taken, or it expired (expires_at <= now).
+  virtual Result<UpstreamLogin> TakeUpstreamLogin(std::string_view relay_hash, UnixSeconds now) = 0;
+
+  // Records `key_hash` as used until `expires_at`: true the first time, false while an earlier
+  // record of it has not expired (a replay). Atomic across concurrent callers.
+  virtual Result<bool> UseOnce(std::string_view key_hash, UnixSeconds expires_at, UnixSeconds now) = 0;
 
   // ---- Settings ---------------------------------------------------------------------------
   // A small key/value table for deployment-wide settings (the issuer chosen at init ...).

@@ -505,6 +505,8 @@ Result<int> SqliteStore::DeleteExpired(UnixSeconds now) {
              "(SELECT id FROM grants WHERE expires_at <= ?1)",
              "DELETE FROM grants WHERE expires_at <= ?1",
              "DELETE FROM access_tokens WHERE expires_at <= ?1",
+             "DELETE FROM upstream_logins WHERE expires_at <= ?1",
+             "DELETE FROM single_use WHERE expires_at <= ?1",
          }) {
       SQLite::Statement& stmt = Prepare(db, query);
       BindTime(stmt, 1, now);

@@ -120,6 +120,14 @@ class SqliteStore final : public Store {
   Status CreateAuthorizationCode(const AuthorizationCode& code) override;
   Result<AuthorizationCode> ConsumeAuthorizationCode(std::string_view code_hash, UnixSeconds now) override;
 
+  // Linked identities, upstream login legs and single-use keys live in sqlite_sso.cc (schema:
+  // migrations/sqlite/0005_sso.sql).
+  Result<LinkedIdentity> FindLinkedIdentity(std::string_view connection_id, std::string_view subject) override;
+  Status LinkIdentity(const LinkedIdentity& identity) override;
+  Status PutUpstreamLogin(const UpstreamLogin& login) override;
+  Result<UpstreamLogin> TakeUpstreamLogin(std::string_view relay_hash, UnixSeconds now) override;
+  Result<bool> UseOnce(std::string_view key_hash, UnixSeconds expires_at, UnixSeconds now) override;
+
   // Grants, refresh tokens and access-token records live in sqlite_tokens.cc (schema:
   // migrations/sqlite/0004_tokens.sql). The callbacks and the checks run in one write
   // transaction; a refusal that the contract says revokes (a reused code or refresh token, an
