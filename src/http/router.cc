@@ -56,14 +56,25 @@ const Router::Entry* Router::Find(std::string_view path) const {
   return nullptr;
 }
 
-void Router::AddPrefix(Method method, std::string prefix, Handler handler) {
+Router::Entry& Router::PrefixEntryFor(const std::string& prefix) {
   auto& slot = prefix_entries_[prefix];
   if (!slot) {
     slot = std::make_unique<Entry>();
     slot->metrics = metrics_.AddRoute(prefix + "*");
     prefixes_.emplace_back(prefix, slot.get());
   }
-  AddHandler(slot->handlers, slot->allow, method, std::move(handler));
+  return *slot;
+}
+
+void Router::AddPrefix(Method method, std::string prefix, Handler handler) {
+  Entry& e = PrefixEntryFor(prefix);
+  AddHandler(e.handlers, e.allow, method, std::move(handler));
+}
+
+void Router::AddPrefixBlocking(Method method, std::string prefix, Handler handler) {
+  Entry& e = PrefixEntryFor(prefix);
+  AddHandler(e.handlers, e.allow, method, std::move(handler));
+  e.blocking.push_back(method);
 }
 
 Router::Outcome Router::Dispatch(const Request& request) const {

@@ -33,7 +33,10 @@ class Router {
   // identity provider): the transport runs them on its blocking pool (ServerOptions::
   // blocking_threads), so a slow server never stalls the event loop other connections share.
   void AddBlocking(Method method, std::string path, Handler handler);
-  // True when `request` matches a route added with AddBlocking (for its method).
+  // AddPrefix for handlers that may wait on another server (as AddBlocking).
+  void AddPrefixBlocking(Method method, std::string prefix, Handler handler);
+  // True when `request` matches a route added with AddBlocking or AddPrefixBlocking (for its
+  // method).
   bool IsBlocking(const Request& request) const;
 
   struct Outcome {
@@ -59,6 +62,7 @@ class Router {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   Entry& EntryFor(std::string pattern);
+  Entry& PrefixEntryFor(const std::string& prefix);
   const Entry* Find(std::string_view path) const;
   Outcome Run(const Entry& entry, const Request& request) const;
 

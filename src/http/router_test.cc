@@ -55,6 +55,19 @@ TEST(RouterTest, BlockingRoutesAreMarkedPerMethod) {
   EXPECT_EQ(router.Dispatch(Get("/login/email", Method::kPost)).response.status, 303);
 }
 
+TEST(RouterTest, BlockingPrefixRoutesAreMarkedPerMethod) {
+  Router router;
+  router.AddPrefixBlocking(Method::kPost, "/sso/saml/acs/", [](const Request& r) { return Response::Text(200, r.path); });
+  router.AddPrefix(Method::kGet, "/sso/saml/acs/", [](const Request&) { return Response::Text(204, ""); });
+  EXPECT_TRUE(router.IsBlocking(Get("/sso/saml/acs/conn_1", Method::kPost)));
+  EXPECT_FALSE(router.IsBlocking(Get("/sso/saml/acs/conn_1")));
+  EXPECT_FALSE(router.IsBlocking(Get("/sso/saml/metadata/conn_1", Method::kPost)));
+  auto posted = router.Dispatch(Get("/sso/saml/acs/conn_1", Method::kPost));
+  EXPECT_EQ(posted.response.status, 200);
+  EXPECT_EQ(posted.response.body, "/sso/saml/acs/conn_1");
+  EXPECT_EQ(router.Dispatch(Get("/sso/saml/acs/conn_1")).response.status, 204);
+}
+
 TEST(RouterTest, ThrowingHandlerIs500WithoutDetail) {
   Router router;
   router.Add(Method::kGet, "/boom", [](const Request&) -> Response { throw std::runtime_error("secret detail"); });
