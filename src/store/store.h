@@ -384,6 +384,9 @@ class Store {
   virtual Result<std::vector<Connection>> ListAllConnections() = 0;
   // Sets `enabled` and updated_at. kNotFound if absent.
   virtual Status SetConnectionEnabled(std::string_view id, bool enabled, UnixSeconds now) = 0;
+  // Replaces settings_json (a JSON object; the caller validated it) and sets updated_at.
+  // kNotFound if absent.
+  virtual Status SetConnectionSettings(std::string_view id, std::string_view settings_json, UnixSeconds now) = 0;
   // kNotFound if absent.
   virtual Status DeleteConnection(std::string_view id) = 0;
 

@@ -383,6 +383,23 @@ TEST_P(StoreConformanceTest, ListConnectionsByOwnerAndAllOrderedByCreatedAtThenI
   }
 }
 
+TEST_P(StoreConformanceTest, SetConnectionSettingsReplacesOnlySettingsAndUpdatedAt) {
+  ASSERT_OK(store().CreateOrganization(MakeOrg("org_a")));
+  const Connection original = MakeConn("conn_1", "org_a", 100);
+  ASSERT_OK(store().CreateConnection(original));
+  ASSERT_OK(store().CreateConnection(MakeConn("conn_2", "org_a", 100)));
+  const std::string settings = R"({"issuer":"https://idp.example","client_id":"c","client_secret_sealed":"x"})";
+  ASSERT_OK(store().SetConnectionSettings("conn_1", settings, 300));
+  Connection want = original;
+  want.settings_json = settings;
+  want.updated_at = 300;
+  ASSERT_OK_AND_ASSIGN(Connection got, store().GetConnection("conn_1"));
+  EXPECT_EQ(got, want);
+  ASSERT_OK_AND_ASSIGN(Connection untouched, store().GetConnection("conn_2"));
+  EXPECT_EQ(untouched, MakeConn("conn_2", "org_a", 100));
+  EXPECT_CODE(store().SetConnectionSettings("conn_missing", "{}", 300), kNotFound);
+}
+
 TEST_P(StoreConformanceTest, SetConnectionEnabled) {
   ASSERT_OK(store().CreateOrganization(MakeOrg("org_a")));
   const Connection original = MakeConn("conn_1", "org_a", 100);

@@ -260,6 +260,17 @@ Status SqliteStore::SetConnectionEnabled(std::string_view id, bool enabled, Unix
   });
 }
 
+Status SqliteStore::SetConnectionSettings(std::string_view id, std::string_view settings_json, UnixSeconds now) {
+  return RunWrite(*pool_, "set connection settings " + std::string(id), [&](SQLite::Database& db) -> Status {
+    SQLite::Statement& stmt = Prepare(db, "UPDATE connections SET settings_json = ?2, updated_at = ?3 WHERE id = ?1");
+    BindText(stmt, 1, id);
+    BindText(stmt, 2, settings_json);
+    stmt.bind(3, static_cast<std::int64_t>(now));
+    if (stmt.exec() == 0) return NotFoundError("connection " + std::string(id) + " does not exist");
+    return Status::Ok();
+  });
+}
+
 Status SqliteStore::DeleteConnection(std::string_view id) {
   return RunWrite(*pool_, "delete connection " + std::string(id), [&](SQLite::Database& db) -> Status {
     SQLite::Statement& stmt = Prepare(db, "DELETE FROM connections WHERE id = ?1");

@@ -83,6 +83,7 @@ class SqliteStore final : public Store {
   Result<std::vector<Connection>> ListConnections(std::string_view organization_id) override;
   Result<std::vector<Connection>> ListAllConnections() override;
   Status SetConnectionEnabled(std::string_view id, bool enabled, UnixSeconds now) override;
+  Status SetConnectionSettings(std::string_view id, std::string_view settings_json, UnixSeconds now) override;
   Status DeleteConnection(std::string_view id) override;
 
   // Users, memberships, sessions, challenges, rate limits and codes live in sqlite_auth.cc.
