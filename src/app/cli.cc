@@ -23,6 +23,17 @@ void AddCommon(CLI::App* cmd, CommonOptions& o, bool data_required = true) {
   if (data_required) data->required();
 }
 
+void AddConnectionSettings(CLI::App* cmd, ConnectionSettingsOptions& o) {
+  cmd->add_option("--settings", o.settings,
+                  "The identity provider's configuration: a JSON object, or @FILE (see the README: oidc needs "
+                  "issuer and client_id, oauth client_id, saml the IdP metadata)");
+  cmd->add_option("--client-secret-file", o.client_secret_file,
+                  "File holding the upstream client secret (- for standard input); stored encrypted");
+  auto* file = cmd->add_option("--idp-metadata-file", o.idp_metadata_file, "saml: the IdP's metadata XML");
+  auto* url = cmd->add_option("--idp-metadata-url", o.idp_metadata_url, "saml: fetch the IdP's metadata from this URL now");
+  file->excludes(url);
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -114,6 +125,12 @@ int RunCli(int argc, char** argv) {
   serve_cmd->add_option("--backchannel-ca-file", serve.backchannel_ca_file,
                         "Extra CA certificate (PEM) trusted for back-channel logout URIs")
       ->envname(Env("backchannel-ca-file"));
+  serve_cmd->add_option("--upstream-timeout", serve.upstream_timeout,
+                        "Time allowed for each call to an upstream identity provider (SSO, social)")
+      ->envname(Env("upstream-timeout"))->capture_default_str();
+  serve_cmd->add_option("--upstream-ca-file", serve.upstream_ca_file,
+                        "Extra CA certificate (PEM) trusted for upstream identity providers")
+      ->envname(Env("upstream-ca-file"));
   serve_cmd->add_option("--rate-limit-email", serve.rate_limit_email, "Sign-in emails to one address per 15 minutes")
       ->envname(Env("rate-limit-email"))->capture_default_str();
   serve_cmd->add_option("--rate-limit-ip", serve.rate_limit_ip, "Sign-in emails requested from one IP per 15 minutes")
@@ -246,6 +263,7 @@ int RunCli(int argc, char** argv) {
                               "passwordless: email");
   conn_create_cmd->add_option("--name", conn_create.name, "Button text on the login page");
   conn_create_cmd->add_flag("--disabled", conn_create.disabled, "Create it disabled");
+  AddConnectionSettings(conn_create_cmd, conn_create.settings);
   ConnectionListOptions conn_list;
   auto* conn_list_cmd = conn_cmd->add_subcommand("list", "List connections (all, one organization's, or the environment's)");
   AddCommon(conn_list_cmd, conn_list.common);
@@ -264,6 +282,13 @@ int RunCli(int argc, char** argv) {
   auto* conn_delete_cmd = conn_cmd->add_subcommand("delete", "Delete a connection");
   AddCommon(conn_delete_cmd, conn_o);
   conn_delete_cmd->add_option("CONN_ID", connection_id)->required();
+  ConnectionSettingsOptions conn_settings;
+  auto* conn_configure_cmd = conn_cmd->add_subcommand(
+      "configure", "Set the identity provider of an oidc, saml or oauth connection (replaces its settings; the client "
+                   "secret is kept unless a new one is given)");
+  AddCommon(conn_configure_cmd, conn_o);
+  conn_configure_cmd->add_option("CONN_ID", connection_id)->required();
+  AddConnectionSettings(conn_configure_cmd, conn_settings);
 
   try {
     app.parse(argc, argv);
@@ -304,6 +329,7 @@ int RunCli(int argc, char** argv) {
   if (conn_enable_cmd->parsed()) return RunConnectionSetEnabled(conn_o, connection_id, true);
   if (conn_disable_cmd->parsed()) return RunConnectionSetEnabled(conn_o, connection_id, false);
   if (conn_delete_cmd->parsed()) return RunConnectionDelete(conn_o, connection_id);
+  if (conn_configure_cmd->parsed()) return RunConnectionConfigure(conn_o, connection_id, conn_settings);
   std::fprintf(stderr, "gatehouse: no command given (see gatehouse --help)\n");
   return 2;
 }

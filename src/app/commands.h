@@ -61,6 +61,8 @@ struct ServeOptions {
   std::string client_credentials_token_lifetime = "1h";
   std::string refresh_reuse_grace = "10s";
   std::string backchannel_ca_file;  // extra CA for back-channel logout URIs (PEM)
+  std::string upstream_timeout = "10s";  // each call to an upstream IdP (discovery, token, JWKS ...)
+  std::string upstream_ca_file;          // extra CA for upstream IdPs (PEM)
 };
 int RunServe(const ServeOptions& options);
 

@@ -14,6 +14,7 @@
 #include "common/encoding.h"
 #include "common/ids.h"
 #include "crypto/random.h"
+#include "login/sso_config.h"
 #include "oauth/routing.h"
 #include "store/store.h"
 
@@ -119,8 +120,8 @@ std::string_view TypeName(store::ConnectionType type) {
   return "unknown";
 }
 
-// settings_json is left out on purpose: a later issue fills it with IdP configuration, client
-// secrets included, which a listing must not print.
+// settings_json is left out on purpose: it holds the IdP configuration with the sealed client
+// secret; "configured" says whether there is one.
 boost::json::object ConnectionJson(const store::Connection& c) {
   return {{"id", c.id},
           {"type", TypeName(c.type)},
@@ -128,6 +129,7 @@ boost::json::object ConnectionJson(const store::Connection& c) {
           {"provider", c.provider},
           {"display_name", c.display_name},
           {"enabled", c.enabled},
+          {"configured", login::IsConfigured(c)},
           {"created_at", c.created_at},
           {"updated_at", c.updated_at}};
 }
@@ -357,6 +359,12 @@ int RunConnectionCreate(const ConnectionCreateOptions& o) {
   if (!store.ok()) return Fail(store.error());
   connection->id = NewId(crypto::SystemRandom::Instance(), id_prefix::kConnection);
   connection->created_at = connection->updated_at = SystemClock::Instance().NowSeconds();
+  if (o.settings.any()) {
+    // Validated before anything is written: a connection with a bad configuration is not created.
+    auto settings = StoredSettingsFromOptions(o.common, *connection, o.settings);
+    if (!settings.ok()) return Fail(settings.error());
+    connection->settings_json = std::move(settings).value();
+  }
   Status s = (*store)->CreateConnection(*connection);
   if (!s.ok()) return FailLookup(s, "organization", o.org_id);
   PrintJson(ConnectionJson(*connection));

@@ -8,6 +8,7 @@
 
 #include "app/commands.h"
 #include "common/status.h"
+#include "store/store.h"
 
 namespace gatehouse::app {
 
@@ -47,6 +48,18 @@ Result<std::string> NormalizeDomain(std::string_view domain);
 
 // ---- Connections ----
 
+// The upstream IdP's configuration of an oidc, saml or oauth connection (login/sso_config.h,
+// connectors/sso/oidc.h, saml.h).
+struct ConnectionSettingsOptions {
+  std::string settings;            // a JSON object, or @FILE
+  std::string client_secret_file;  // the upstream client secret, read from FILE ("-": stdin)
+  std::string idp_metadata_file;   // saml: the IdP's metadata XML (becomes idp_metadata_xml)
+  std::string idp_metadata_url;    // saml: fetched once, now
+  bool any() const {
+    return !settings.empty() || !client_secret_file.empty() || !idp_metadata_file.empty() || !idp_metadata_url.empty();
+  }
+};
+
 struct ConnectionCreateOptions {
   CommonOptions common;
   std::string type;      // oidc | saml | oauth | passwordless
@@ -54,6 +67,7 @@ struct ConnectionCreateOptions {
   std::string provider;  // see RunConnectionCreate
   std::string name;      // button text; may be empty
   bool disabled = false;
+  ConnectionSettingsOptions settings;  // optional: the IdP's configuration
 };
 // oidc, saml: --org required; provider custom (default), okta, entra_id, google_workspace,
 //             onelogin, jumpcloud, ping or auth0.
@@ -69,5 +83,14 @@ struct ConnectionListOptions {
 int RunConnectionList(const ConnectionListOptions& options);
 int RunConnectionSetEnabled(const CommonOptions& options, const std::string& connection_id, bool enabled);
 int RunConnectionDelete(const CommonOptions& options, const std::string& connection_id);
+// Sets (replaces) the connection's IdP configuration; the client secret is kept unless a new
+// one is given. Validated before anything is written.
+int RunConnectionConfigure(const CommonOptions& options, const std::string& connection_id,
+                           const ConnectionSettingsOptions& settings);
+
+// Used by RunConnectionCreate and RunConnectionConfigure (connection_settings.cc): the
+// settings_json to store for `connection`.
+Result<std::string> StoredSettingsFromOptions(const CommonOptions& common, const store::Connection& connection,
+                                              const ConnectionSettingsOptions& options);
 
 }  // namespace gatehouse::app

@@ -1,4 +1,7 @@
 // `gatehouse serve`: wires the store, keys and routes together and runs the HTTP server.
+#include <boost/json.hpp>
+
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
@@ -7,6 +10,7 @@
 #include "app/commands.h"
 #include "app/data_dir.h"
 #include "app/output.h"
+#include "common/encoding.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "connectors/http/client.h"
@@ -21,6 +25,9 @@
 #include "oauth/authorize.h"
 #include "oauth/backchannel.h"
 #include "oauth/keys.h"
+#include "connectors/sso/registry.h"
+#include "crypto/x509.h"
+#include "login/sso_config.h"
 #include "oauth/metadata.h"
 #include "oauth/token.h"
 #include "oauth/transaction.h"
@@ -104,6 +111,36 @@ Status EnsurePasswordlessConnection(store::Store& store, Random& random) {
   return Status::Ok();
 }
 
+// The environment's SAML SP key and certificate: created on first start and kept in the store,
+// sealed under the master key, so that every node signs with the same one and IdPs can pin it.
+Result<connectors::sso::SamlServiceProviderKey> LoadSamlKey(store::Store& store, const std::string& master,
+                                                            Random& random) {
+  constexpr std::string_view kSetting = "saml_sp_key";
+  ASSIGN_OR_RETURN(crypto::Aead aead, crypto::Aead::Create(crypto::DeriveKey(master, "gatehouse saml sp key v1")));
+  auto stored = store.GetSetting(kSetting);
+  if (!stored.ok() && stored.error().code() != StatusCode::kNotFound) return stored.error();
+  if (!stored.ok()) {
+    const UnixSeconds now = SystemClock::Instance().NowSeconds();
+    ASSIGN_OR_RETURN(auto pair, crypto::GenerateSelfSignedRsa("Gatehouse SAML SP", 3650, now));
+    boost::json::object o{{"key", pair.private_key_pem}, {"cert", pair.certificate_pem}};
+    const std::string sealed = Base64UrlEncode(aead.Seal(boost::json::serialize(o), kSetting, random));
+    // Another node may have made one at the same moment: the first stored wins.
+    ASSIGN_OR_RETURN(bool put, store.PutSettingIfAbsent(kSetting, sealed));
+    (void)put;
+    ASSIGN_OR_RETURN(stored, store.GetSetting(kSetting));
+  }
+  auto bytes = Base64UrlDecode(*stored);
+  if (!bytes) return DataLossError("the stored SAML key is not base64url");
+  ASSIGN_OR_RETURN(std::string plain, aead.Open(*bytes, kSetting));
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(plain, ec);
+  if (ec || !v.is_object() || !v.as_object().contains("key") || !v.as_object().contains("cert")) {
+    return DataLossError("the stored SAML key is malformed");
+  }
+  return connectors::sso::SamlServiceProviderKey{.private_key_pem = std::string(v.at("key").as_string()),
+                                                 .certificate_pem = std::string(v.at("cert").as_string())};
+}
+
 // Runs `task` every `period` on its own thread until destroyed.
 class Periodic {
  public:
@@ -155,6 +192,8 @@ int RunServe(const ServeOptions& o) {
   const std::int64_t retention = ParseDurationMs(o.key_retention);
   const std::int64_t refresh = ParseDurationMs(o.key_refresh_interval);
   if (request_timeout <= 0) return Fail("--request-timeout must be a positive duration (e.g. 10s)");
+  const std::int64_t upstream_timeout = ParseDurationMs(o.upstream_timeout);
+  if (upstream_timeout <= 0) return Fail("--upstream-timeout must be a positive duration (e.g. 10s)");
   if (idle_timeout <= 0) return Fail("--idle-timeout must be a positive duration (e.g. 60s)");
   if (rotation < 0) return Fail("--key-rotation-period must be a duration (e.g. 90d) or 0 for manual rotation");
   if (retention <= 0) return Fail("--key-retention must be a positive duration (e.g. 25h)");
@@ -278,6 +317,21 @@ int RunServe(const ServeOptions& o) {
                               .sessions = sessions,
                               .clients = &clients,
                               .connections = &connections};
+  // Upstream identity providers: their own HTTP client (timeouts, CA), and the environment's
+  // SAML signing key (made once, kept sealed in the store).
+  connectors::http::ClientOptions upstream_options;
+  upstream_options.timeout = std::chrono::milliseconds(upstream_timeout);
+  upstream_options.connect_timeout = std::min(upstream_options.timeout, std::chrono::milliseconds(5000));
+  upstream_options.ca_file = o.upstream_ca_file;
+  connectors::http::HttpClient upstream_http(upstream_options);
+  auto saml_key = LoadSamlKey(**store, *master, random);
+  if (!saml_key.ok()) return Fail(saml_key.error());
+  connectors::sso::Registry upstream(
+      {.http = upstream_http, .clock = SystemClock::Instance(), .random = random, .base_url = issuer},
+      std::move(saml_key).value());
+  login_deps.connectors = &upstream;
+  login_deps.connection_secrets_key = crypto::DeriveKey(*master, login::kConnectionSecretsPurpose);
+  login_deps.sso_key = crypto::DeriveKey(*master, "gatehouse sso v1");
   oauth::AuthorizeDeps authorize_deps{**store, clients, sealer, issuer, login::MakeResume(login_deps)};
   oauth::MountAuthorize(router, authorize_deps);
   login::MountLogin(router, login_deps);

@@ -20,6 +20,8 @@ class Form {
   // The field's value, or empty when absent.
   std::string_view Get(std::string_view name) const;
   bool Has(std::string_view name) const;
+  // Every field, by name.
+  const std::map<std::string, std::string, std::less<>>& fields() const { return fields_; }
 
  private:
   std::map<std::string, std::string, std::less<>> fields_;

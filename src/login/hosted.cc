@@ -12,6 +12,8 @@
 #include "login/form.h"
 #include "login/pages.h"
 #include "login/passwordless.h"
+#include "login/sso.h"
+#include "login/sso_config.h"
 #include "login/views.h"
 #include "oauth/routing.h"
 
@@ -179,6 +181,7 @@ http::Response Hosted::ShowConnection(const http::Request& req) const {
   view.connection_id = c.id;
   view.connection_name = !c.display_name.empty() ? c.display_name : ProviderDisplayName(c.provider);
   view.connection_type = ConnectionTypeName(c.type);
+  if (kit_.deps().connectors != nullptr && IsConfigured(c)) view.continue_url = "/login/sso?tx=" + token;
   return ConnectionPage(view);
 }
 
@@ -205,6 +208,7 @@ void MountLogin(http::Router& router, const LoginDeps& deps) {
   router.Add(http::Method::kGet, "/login/magic", [kit, pl](const http::Request& r) { return pl->OpenLink(r); });
   router.Add(http::Method::kPost, "/login/magic", [kit, pl](const http::Request& r) { return pl->ConfirmLink(r); });
   router.Add(http::Method::kGet, "/login/select", [kit, accounts](const http::Request& r) { return accounts->ShowPicker(r); });
+  MountSso(router, kit);
   router.Add(http::Method::kPost, "/login/select", [kit, accounts](const http::Request& r) { return accounts->Pick(r); });
 }
 

@@ -7,8 +7,11 @@
 //   POST /login/email        tx, csrf, email[, name, mode] -> 303 to /login/connection (SSO), or
 //                            sends the passwordless email and 303s to /login/passwordless
 //   POST /login/connection   tx, csrf, connection -> 303 to /login/connection
-//   GET  /login/connection?tx=TOKEN    the connection step (a labelled placeholder until the SSO
-//                                      and social connectors exist)
+//   GET  /login/connection?tx=TOKEN    the connection step: "continuing to <IdP>", which moves on
+//                                      to /login/sso by itself (meta refresh) or by its link
+//   GET  /login/sso?tx=TOKEN           the upstream leg: 302 to the IdP (sso.h)
+//   GET  /sso/oidc/callback, POST /sso/saml/acs/{connection}, GET /sso/continue,
+//   GET  /sso/saml/metadata/{connection}   the IdPs' answers (sso.h)
 //   GET  /login/passwordless?tx=TOKEN  "check your email": the code form, resend
 //   POST /login/passwordless/verify    tx, csrf, code -> the authorization response
 //   POST /login/passwordless/resend    tx, csrf -> a new code and link (after a cool-down)
@@ -37,6 +40,7 @@
 
 #include "common/clock.h"
 #include "connectors/mail/mailer.h"
+#include "connectors/sso/registry.h"
 #include "common/random.h"
 #include "http/request.h"
 #include "http/router.h"
@@ -93,6 +97,15 @@ struct LoginDeps {
   // Read-through caches of clients and connections (2 s in serve); null: read the store.
   oauth::ClientCache* clients = nullptr;
   oauth::ConnectionCache* connections = nullptr;
+  // The upstream identity providers of SSO and social connections (sso.h); null: those
+  // connections are shown but cannot be used.
+  const connectors::sso::Registry* connectors = nullptr;
+  // 32 bytes: crypto::DeriveKey(master_key, kConnectionSecretsPurpose) (sso_config.h).
+  std::string connection_secrets_key;
+  // 32 bytes: crypto::DeriveKey(master_key, "gatehouse sso v1"); seals what an upstream leg
+  // keeps in the store (the connector's state, a verified identity between the SAML ACS and
+  // /sso/continue).
+  std::string sso_key;
 };
 
 // Mounts the routes above. `deps` is copied; the objects it refers to must outlive the router.

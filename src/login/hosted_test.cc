@@ -196,7 +196,7 @@ TEST_F(HostedTest, ClaimedDomainGoesToTheOrganizationsSso) {
               HasSubstr("Single sign-on: <strong>Acme Okta</strong> (oidc, <code>conn_acmesso</code>)"));
   EXPECT_THAT(page.body, HasSubstr("Acme Corp"));
   EXPECT_THAT(page.body, HasSubstr("bob@acme.com"));
-  EXPECT_THAT(page.body, HasSubstr("not available in this version"));
+  EXPECT_THAT(page.body, HasSubstr("has not been set up yet"));
 }
 
 TEST_F(HostedTest, UnclaimedDomainGoesToPasswordless) {

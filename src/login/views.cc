@@ -69,7 +69,15 @@ http::Response ConnectionPage(const ConnectionView& view) {
   d["connection_id"] = view.connection_id;
   d["connection_name"] = view.connection_name;
   d["connection_type"] = view.connection_type;
+  d["refresh_url"] = view.continue_url;
   return web::Page(200, web::Render("connection", d));
+}
+
+http::Response ContinuePage(std::string url) {
+  web::Data d;
+  d["page_title"] = "Signing you in";
+  d["refresh_url"] = std::move(url);
+  return web::Page(200, web::Render("continue", d));
 }
 
 http::Response PasswordlessPage(int status, const PasswordlessView& view, std::string_view form_action) {

@@ -48,6 +48,7 @@ struct ConnectionView {
   std::string connection_id;
   std::string connection_name;  // display name, else provider
   std::string connection_type;  // "oidc", "saml", "oauth", "passwordless"
+  std::string continue_url;     // where the page moves on to (/login/sso?tx=...); empty: not set up
 };
 
 struct PasswordlessView {
@@ -98,6 +99,10 @@ http::Response ErrorPage(int status, const ErrorView& view);
 http::Response SignedOutPage(const SignedOutView& view);
 http::Response LoginPage(int status, const LoginView& view);
 http::Response ConnectionPage(const ConnectionView& view);
+// "Signing you in": moves on to `url` (a same-origin path) by itself (meta refresh) or by its
+// link, so that what follows is a navigation of its own (not part of the form post or of the
+// IdP's cross-site post that led here).
+http::Response ContinuePage(std::string url);
 // These three pages post forms that end in a redirect to the client: `form_action` is
 // oauth::FormActionFor(the transaction's redirect URI).
 http::Response PasswordlessPage(int status, const PasswordlessView& view, std::string_view form_action);

@@ -7,6 +7,7 @@
 # build/examples/webapp/gatehouse-example-webapp, the last one through examples/webapp/run).
 #   GATEHOUSE_BIN=build/src/app/gatehouse tests/browser/run.sh [FILE.test.mjs ...]
 # Needs Debian's chromium (scripts/install-deps); playwright's own browser download is never used.
+# sso.test.mjs runs oidc-provider (npm) as the upstream IdP.
 # passwordless.test.mjs, tokens.test.mjs, scalekit_sdk.test.mjs and sdk_webapp.test.mjs also need
 # Debian's python3-aiosmtpd (tests/support/smtp_sink.py); passwordless.test.mjs needs sqlite3.
 set -euo pipefail
@@ -25,7 +26,7 @@ cd "$(dirname "$0")"
   fi
 ) 9>"${TMPDIR:-/tmp}/gatehouse-browser-npm-ci.lock"
 if [ $# -eq 0 ]; then
-  set -- login_page.test.mjs passwordless.test.mjs tokens.test.mjs scalekit_sdk.test.mjs sdk_webapp.test.mjs \
+  set -- login_page.test.mjs passwordless.test.mjs tokens.test.mjs scalekit_sdk.test.mjs sdk_webapp.test.mjs sso.test.mjs \
     webapp_run.test.mjs
 fi
 exec node --test "$@"
