@@ -332,6 +332,7 @@ int RunServe(const ServeOptions& o) {
   login_deps.connectors = &upstream;
   login_deps.connection_secrets_key = crypto::DeriveKey(*master, login::kConnectionSecretsPurpose);
   login_deps.sso_key = crypto::DeriveKey(*master, "gatehouse sso v1");
+  login_deps.keys = &keys;
   oauth::AuthorizeDeps authorize_deps{**store, clients, sealer, issuer, login::MakeResume(login_deps)};
   oauth::MountAuthorize(router, authorize_deps);
   login::MountLogin(router, login_deps);

@@ -45,6 +45,7 @@
 #include "http/request.h"
 #include "http/router.h"
 #include "oauth/client_cache.h"
+#include "oauth/keys.h"
 #include "oauth/transaction.h"
 #include "store/store.h"
 
@@ -106,6 +107,8 @@ struct LoginDeps {
   // keeps in the store (the connector's state, a verified identity between the SAML ACS and
   // /sso/continue).
   std::string sso_key;
+  // Signs the idp_initiated_login token of IdP-initiated SAML logins; null: those are refused.
+  const oauth::KeyManager* keys = nullptr;
 };
 
 // Mounts the routes above. `deps` is copied; the objects it refers to must outlive the router.

@@ -12,6 +12,9 @@
 #include "common/log.h"
 #include "crypto/aead.h"
 #include "crypto/hash.h"
+#include "crypto/jwt.h"
+#include "common/strings.h"
+#include "common/url.h"
 #include "login/csrf.h"
 #include "login/linking.h"
 #include "login/sso_config.h"
@@ -26,6 +29,7 @@ using oauth::LoginTransaction;
 
 constexpr std::size_t kRelayBytes = 32;    // 43 base64url characters: within SAML's 80
 constexpr std::size_t kMaxRelay = 80;
+constexpr UnixSeconds kIdpInitiatedLifetime = 300;  // the application's round trip back to us
 constexpr std::string_view kBindingTag = "upstream login";
 constexpr std::string_view kOidcCallbackPath = "/sso/oidc/callback";
 constexpr std::string_view kAcsPrefix = "/sso/saml/acs/";
@@ -59,6 +63,9 @@ class SsoHandlers {
   http::Response SamlMetadata(const http::Request& req) const;
 
  private:
+  // A SAML answer without a leg: verified as unsolicited, then sent to the application's
+  // initiate_login_uri with a signed idp_initiated_login token (wire/scalekit-compat.md §(a)).
+  http::Response IdpInitiated(const http::Request& req, const Upstream& up, const Form& form) const;
   // The connection `id` with its connector, or the page to show instead.
   std::variant<Upstream, http::Response> LoadUpstream(const http::Request& req, std::string_view id,
                                                       std::string_view retry_token) const;
@@ -342,11 +349,7 @@ http::Response SsoHandlers::SamlAcs(const http::Request& req) const {
                  ? Result<store::UpstreamLogin>(NotFoundError("no relay state"))
                  : deps_.store.TakeUpstreamLogin(RelayHash(relay), deps_.clock.NowSeconds());
   if (!leg.ok() && leg.error().code() != StatusCode::kNotFound) return kit_.Internal(req, leg.error());
-  if (!leg.ok()) {
-    // No leg: an IdP-initiated login (saml.h decides whether the connection takes those).
-    return kit_.Error(req, 400, "Sign-in not started here",
-                      "This sign-in did not start from an application. Open the application and sign in from there.");
-  }
+  if (!leg.ok()) return IdpInitiated(req, up, form);
   if (leg->connection_id != up.connection.id) return Expired(kit_, req);
   auto state = Open(leg->upstream_state, leg->relay_hash);
   if (!state.ok()) return kit_.Internal(req, state.error());
@@ -368,6 +371,47 @@ http::Response SsoHandlers::SamlAcs(const http::Request& req) const {
                                              .expires_at = leg->expires_at});
   if (!put.ok()) return kit_.Internal(req, put);
   return ContinuePage("/sso/continue?r=" + next);
+}
+
+http::Response SsoHandlers::IdpInitiated(const http::Request& req, const Upstream& up, const Form& form) const {
+  auto refused = [&](std::string_view why) {
+    log::Warn("idp-initiated login refused", {{"request_id", req.request_id},
+                                              {"connection_id", std::string_view(up.connection.id)},
+                                              {"error", why}});
+    return kit_.Error(req, 400, "Sign-in not accepted",
+                      "Gatehouse could not accept this sign-in from your identity provider. Open the application and "
+                      "sign in from there.");
+  };
+  const std::string initiate = InitiateLoginUri(up.connection);
+  if (initiate.empty() || deps_.keys == nullptr) return refused("the connection takes no IdP-initiated logins");
+  auto outcome = up.connector->Finish({.params = Params(form), .callback_url = up.callback_url, .upstream_state = {}});
+  if (!outcome.ok()) return kit_.Internal(req, outcome.error());
+  if (const auto* e = std::get_if<sso::UpstreamError>(&*outcome)) return refused(e->code);
+  const sso::Identity& identity = std::get<sso::Identity>(*outcome);
+  const UnixSeconds now = deps_.clock.NowSeconds();
+  if (!identity.single_use_key.empty()) {
+    auto first = deps_.store.UseOnce(RelayHash(up.connection.id + '\n' + identity.single_use_key),
+                                     std::max(identity.single_use_until, now + 1), now);
+    if (!first.ok()) return kit_.Internal(req, first.error());
+    if (!*first) return refused("the assertion was used before");
+  }
+  auto keys = deps_.keys->Current();
+  if (!keys || !keys->signing) return kit_.Internal(req, UnavailableError("no signing key"));
+  // The application starts an ordinary login from these (it trusts nothing else in them).
+  boost::json::object claims{{"iss", deps_.issuer},
+                             {"iat", now},
+                             {"nbf", now},
+                             {"exp", now + kIdpInitiatedLifetime},
+                             {"jti", Base64UrlEncode(deps_.random.Bytes(16))},
+                             {"connection_id", up.connection.id},
+                             {"organization_id", up.connection.organization_id}};
+  if (auto email = ValidateEmail(identity.email)) claims["login_hint"] = AsciiLower(*email);
+  const std::string_view relay = form.Get("RelayState");
+  if (!relay.empty() && relay.size() <= kMaxRelay) claims["relay_state"] = relay;
+  auto token = crypto::SignJwt(*keys->signing, boost::json::serialize(claims));
+  if (!token.ok()) return kit_.Internal(req, token.error());
+  log::Info("idp-initiated login", {{"request_id", req.request_id}, {"connection_id", std::string_view(up.connection.id)}});
+  return ContinuePage(AppendQuery(initiate, {{"idp_initiated_login", *token}}));
 }
 
 http::Response SsoHandlers::Continue(const http::Request& req) const {

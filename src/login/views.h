@@ -99,9 +99,10 @@ http::Response ErrorPage(int status, const ErrorView& view);
 http::Response SignedOutPage(const SignedOutView& view);
 http::Response LoginPage(int status, const LoginView& view);
 http::Response ConnectionPage(const ConnectionView& view);
-// "Signing you in": moves on to `url` (a same-origin path) by itself (meta refresh) or by its
-// link, so that what follows is a navigation of its own (not part of the form post or of the
-// IdP's cross-site post that led here).
+// "Signing you in": moves on to `url` (a same-origin path, or the application's URL of an
+// IdP-initiated login) by itself (meta refresh) or by its link, so that what follows is a
+// navigation of its own (not part of the form post or of the IdP's cross-site post that led
+// here, whose CSP form-action would otherwise apply).
 http::Response ContinuePage(std::string url);
 // These three pages post forms that end in a redirect to the client: `form_action` is
 // oauth::FormActionFor(the transaction's redirect URI).

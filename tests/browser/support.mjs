@@ -183,6 +183,21 @@ export async function startSink(dir) {
   return { proc, port, dir, log, url: `smtp://127.0.0.1:${port}` };
 }
 
+// The SAML 2.0 IdP of the tests (tests/support/saml_idp.py, pysaml2 from Debian) on a free port.
+// It reads the SP's metadata from `spMetadataPath` when a request needs it.
+export async function startSamlIdp(spMetadataPath, { email, given = 'Carol', family = 'Globex' } = {}) {
+  const script = path.join(ROOT, 'tests/support/saml_idp.py');
+  const args = [script, '--sp-metadata', spMetadataPath];
+  if (email) args.push('--email', email, '--given', given, '--family', family);
+  const proc = track(spawn(SINK_PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const log = [];
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (chunk) => log.push(chunk));
+  const port = await firstLine(proc, proc.stdout, (e) => e.port ?? null, 'saml idp', log);
+  const origin = `http://127.0.0.1:${port}`;
+  return { proc, port, log, origin, metadataUrl: `${origin}/metadata`, close: () => stop(proc) };
+}
+
 function decodeQuotedPrintable(s) {
   const bytes = [];
   const text = s.replace(/=\r?\n/g, '');
