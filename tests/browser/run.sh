@@ -26,7 +26,7 @@ cd "$(dirname "$0")"
   fi
 ) 9>"${TMPDIR:-/tmp}/gatehouse-browser-npm-ci.lock"
 if [ $# -eq 0 ]; then
-  set -- login_page.test.mjs passwordless.test.mjs tokens.test.mjs scalekit_sdk.test.mjs sdk_webapp.test.mjs sso.test.mjs saml.test.mjs \
+  set -- login_page.test.mjs passwordless.test.mjs tokens.test.mjs scalekit_sdk.test.mjs sdk_webapp.test.mjs sso.test.mjs saml.test.mjs sso_failures.test.mjs \
     webapp_run.test.mjs
 fi
 exec node --test "$@"
