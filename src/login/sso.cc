@@ -80,6 +80,9 @@ class SsoHandlers {
   http::Response Complete(const http::Request& req, LoginTransaction tx, const store::Connection& connection,
                           const sso::Outcome& outcome) const;
   http::Response ErrorRedirect(const LoginTransaction& tx, std::string_view code, std::string_view description) const;
+  // False when `identity` is an answer to be accepted once (a SAML assertion) that was seen
+  // before (per connection).
+  Result<bool> FirstUse(std::string_view connection_id, const sso::Identity& identity) const;
   Result<std::string> Seal(std::string_view plaintext, std::string_view aad) const;
   Result<std::string> Open(std::string_view sealed, std::string_view aad) const;
 
@@ -120,6 +123,13 @@ std::variant<Upstream, http::Response> SsoHandlers::LoadUpstream(const http::Req
                                         ? std::string(kAcsPrefix) + up.connection.id
                                         : std::string(kOidcCallbackPath));
   return up;
+}
+
+Result<bool> SsoHandlers::FirstUse(std::string_view connection_id, const sso::Identity& identity) const {
+  if (identity.single_use_key.empty()) return true;
+  const UnixSeconds now = deps_.clock.NowSeconds();
+  return deps_.store.UseOnce(RelayHash(std::string(connection_id) + '\n' + identity.single_use_key),
+                             std::max(identity.single_use_until, now + 1), now);
 }
 
 Result<std::string> SsoHandlers::Seal(std::string_view plaintext, std::string_view aad) const {
@@ -239,37 +249,25 @@ http::Response SsoHandlers::ErrorRedirect(const LoginTransaction& tx, std::strin
 
 http::Response SsoHandlers::Complete(const http::Request& req, LoginTransaction tx, const store::Connection& connection,
                                      const sso::Outcome& outcome) const {
-  const auto* failed = std::get_if<sso::UpstreamError>(&outcome);
-  std::variant<store::User, sso::UpstreamError> resolved = failed != nullptr ? *failed : sso::UpstreamError{};
-  if (failed == nullptr) {
-    const sso::Identity& identity = std::get<sso::Identity>(outcome);
-    if (!identity.single_use_key.empty()) {
-      const UnixSeconds now = deps_.clock.NowSeconds();
-      auto first = deps_.store.UseOnce(RelayHash(connection.id + '\n' + identity.single_use_key),
-                                       std::max(identity.single_use_until, now + 1), now);
-      if (!first.ok()) return kit_.Internal(req, first.error());
-      if (!*first) {
-        resolved = sso::UpstreamError{std::string(sso::upstream_error::kInvalidSamlResponse),
-                                      "the assertion was used before"};
-      }
-    }
-    if (std::holds_alternative<store::User>(resolved) || std::get<sso::UpstreamError>(resolved).code.empty()) {
-      auto user = ResolveUser(deps_, connection, identity);
-      if (!user.ok()) return kit_.Internal(req, user.error());
-      resolved = std::move(user).value();
-    }
-  }
-  if (const auto* error = std::get_if<sso::UpstreamError>(&resolved)) {
+  auto refuse = [&](const sso::UpstreamError& error) {
     log::Warn("upstream login refused", {{"request_id", req.request_id},
                                          {"connection_id", std::string_view(connection.id)},
-                                         {"error", std::string_view(error->code)},
-                                         {"description", std::string_view(error->description)}});
-    return ErrorRedirect(tx, error->code, error->description);
-  }
+                                         {"error", std::string_view(error.code)},
+                                         {"description", std::string_view(error.description)}});
+    return ErrorRedirect(tx, error.code, error.description);
+  };
+  if (const auto* failed = std::get_if<sso::UpstreamError>(&outcome)) return refuse(*failed);
+  const sso::Identity& identity = std::get<sso::Identity>(outcome);
+  auto first = FirstUse(connection.id, identity);
+  if (!first.ok()) return kit_.Internal(req, first.error());
+  if (!*first) return refuse({std::string(sso::upstream_error::kInvalidSamlResponse), "the assertion was used before"});
+  auto resolved = ResolveUser(deps_, connection, identity);
+  if (!resolved.ok()) return kit_.Internal(req, resolved.error());
+  if (const auto* refused = std::get_if<sso::UpstreamError>(&*resolved)) return refuse(*refused);
   // An SSO login is for the connection's organization.
   if (!connection.organization_id.empty()) tx.organization_id = connection.organization_id;
   const std::string_view method = connection.type == store::ConnectionType::kOAuth ? "social" : "sso";
-  auto signed_in = kit_.SignIn(req, tx, std::get<store::User>(resolved), connection.id, method);
+  auto signed_in = kit_.SignIn(req, tx, std::get<store::User>(*resolved), connection.id, method);
   if (!signed_in.ok()) return kit_.CompletionFailure(req, signed_in.error());
   return std::move(signed_in).value();
 }
@@ -388,13 +386,10 @@ http::Response SsoHandlers::IdpInitiated(const http::Request& req, const Upstrea
   if (!outcome.ok()) return kit_.Internal(req, outcome.error());
   if (const auto* e = std::get_if<sso::UpstreamError>(&*outcome)) return refused(e->code);
   const sso::Identity& identity = std::get<sso::Identity>(*outcome);
+  auto first = FirstUse(up.connection.id, identity);
+  if (!first.ok()) return kit_.Internal(req, first.error());
+  if (!*first) return refused("the assertion was used before");
   const UnixSeconds now = deps_.clock.NowSeconds();
-  if (!identity.single_use_key.empty()) {
-    auto first = deps_.store.UseOnce(RelayHash(up.connection.id + '\n' + identity.single_use_key),
-                                     std::max(identity.single_use_until, now + 1), now);
-    if (!first.ok()) return kit_.Internal(req, first.error());
-    if (!*first) return refused("the assertion was used before");
-  }
   auto keys = deps_.keys->Current();
   if (!keys || !keys->signing) return kit_.Internal(req, UnavailableError("no signing key"));
   // The application starts an ordinary login from these (it trusts nothing else in them).

@@ -1,0 +1,155 @@
+// Linking and just-in-time users (linking.h), and a connection's stored settings
+// (sso_config.h), against the fixture's in-memory store.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "login/linking.h"
+#include "login/login_fixture.h"
+#include "login/sso_config.h"
+
+namespace gatehouse::login::testing {
+namespace {
+
+namespace sso = connectors::sso;
+
+#define EXPECT_CODE(expr, expected) EXPECT_EQ((expr).status().code(), StatusCode::expected)
+// Declares `type name` from a Result that must be OK.
+#define ASSERT_OK_AND_ASSIGN(type, name, expr)                         \
+  auto name##_result = (expr);                                         \
+  ASSERT_TRUE(name##_result.ok()) << name##_result.status().ToString(); \
+  type name = std::move(name##_result).value()
+
+class LinkingTest : public LoginFixture {
+ protected:
+  store::Connection Conn(const char* id) { return store_->GetConnection(id).value(); }
+
+  // The user, or the refusal's code.
+  std::variant<store::User, std::string> Resolve(const char* connection, sso::Identity identity) {
+    auto r = ResolveUser(*deps_, Conn(connection), identity);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (const auto* e = std::get_if<sso::UpstreamError>(&*r)) return e->code;
+    return std::get<store::User>(*r);
+  }
+
+  static sso::Identity Id(std::string subject, std::string email, bool verified) {
+    sso::Identity i;
+    i.subject = std::move(subject);
+    i.email = std::move(email);
+    i.email_verified = verified;
+    i.given_name = "Ann";
+    i.family_name = "Example";
+    return i;
+  }
+};
+
+TEST_F(LinkingTest, FirstLoginCreatesTheUserAndTheNextFindsItBySubjectAlone) {
+  auto first = Resolve(kGoogle, Id("g-1", "Ann@Example.ORG", true));
+  ASSERT_TRUE(std::holds_alternative<store::User>(first));
+  const store::User& ann = std::get<store::User>(first);
+  EXPECT_EQ(ann.email, "ann@example.org");
+  EXPECT_TRUE(ann.email_verified);
+  EXPECT_EQ(ann.name, "Ann Example");
+  // The IdP may change the address: the subject still finds the same user.
+  auto again = Resolve(kGoogle, Id("g-1", "ann.new@example.org", false));
+  ASSERT_TRUE(std::holds_alternative<store::User>(again));
+  EXPECT_EQ(std::get<store::User>(again).id, ann.id);
+  ASSERT_OK_AND_ASSIGN(store::LinkedIdentity, link, store_->FindLinkedIdentity(kGoogle, "g-1"));
+  EXPECT_EQ(link.user_id, ann.id);
+}
+
+TEST_F(LinkingTest, AVerifiedEmailLinksToTheExistingUser) {
+  auto social = std::get<store::User>(Resolve(kGoogle, Id("g-1", "bob@acme.com", true)));
+  auto sso = Resolve(kOrgSso, Id("okta-9", "BOB@acme.com", true));
+  ASSERT_TRUE(std::holds_alternative<store::User>(sso));
+  EXPECT_EQ(std::get<store::User>(sso).id, social.id);
+  ASSERT_OK_AND_ASSIGN(store::LinkedIdentity, link, store_->FindLinkedIdentity(kOrgSso, "okta-9"));
+  EXPECT_EQ(link.user_id, social.id);
+}
+
+TEST_F(LinkingTest, AClaimedDomainVouchesForSsoButNotForSocialOrOtherOrganizations) {
+  auto first = std::get<store::User>(Resolve(kGoogle, Id("g-1", "carl@acme.com", true)));
+  // Acme's own IdP, address in acme.com (claimed by Acme): trusted although not verified.
+  auto acme = Resolve(kOrgSso, Id("okta-1", "carl@acme.com", false));
+  ASSERT_TRUE(std::holds_alternative<store::User>(acme));
+  EXPECT_EQ(std::get<store::User>(acme).id, first.id);
+  // Another organization's IdP cannot vouch for acme.com; nor can a social provider.
+  EXPECT_EQ(std::get<std::string>(Resolve(kOtherSso, Id("other-1", "carl@acme.com", false))), "access_denied");
+  EXPECT_EQ(std::get<std::string>(Resolve(kGoogle, Id("g-2", "carl@acme.com", false))), "access_denied");
+  EXPECT_CODE(store_->FindLinkedIdentity(kOtherSso, "other-1"), kNotFound);
+}
+
+TEST_F(LinkingTest, AnUnverifiedNewEmailMakesAnUnverifiedUser) {
+  auto r = Resolve(kGoogle, Id("g-7", "dora@example.net", false));
+  ASSERT_TRUE(std::holds_alternative<store::User>(r));
+  EXPECT_FALSE(std::get<store::User>(r).email_verified);
+}
+
+TEST_F(LinkingTest, NoSubjectOrNoUsableEmailIsAMissingMandatoryAttribute) {
+  EXPECT_EQ(std::get<std::string>(Resolve(kGoogle, Id("", "a@example.org", true))), "mandatory_attribute_missing");
+  EXPECT_EQ(std::get<std::string>(Resolve(kGoogle, Id(std::string(256, 's'), "a@example.org", true))),
+            "mandatory_attribute_missing");
+  EXPECT_EQ(std::get<std::string>(Resolve(kGoogle, Id("g-1", "", true))), "mandatory_attribute_missing");
+  EXPECT_EQ(std::get<std::string>(Resolve(kGoogle, Id("g-1", "not an email", true))), "mandatory_attribute_missing");
+  ASSERT_OK_AND_ASSIGN(std::vector<store::User>, users, store_->ListUsers());
+  EXPECT_TRUE(users.empty());
+}
+
+class SettingsTest : public LoginFixture {
+ protected:
+  const std::string key_ = std::string(32, 'k');
+  static constexpr std::string_view kOidc = R"({"issuer":"https://idp.example","client_id":"gh"})";
+};
+
+TEST_F(SettingsTest, TheSecretIsStoredSealedAndOpensOnlyForItsConnection) {
+  store::Connection c = store_->GetConnection(kOrgSso).value();
+  EXPECT_FALSE(IsConfigured(c));
+  ASSERT_OK_AND_ASSIGN(std::string, stored, MakeStoredSettings(c, kOidc, std::string("top-secret"), key_, random_));
+  EXPECT_EQ(stored.find("top-secret"), std::string::npos);
+  c.settings_json = stored;
+  EXPECT_TRUE(IsConfigured(c));
+  ASSERT_OK_AND_ASSIGN(sso::ConnectionConfig, config, ToConnectorConfig(c, key_));
+  EXPECT_EQ(config.client_secret, "top-secret");
+  EXPECT_EQ(config.type, "oidc");
+  EXPECT_EQ(boost::json::parse(config.settings_json), boost::json::parse(kOidc));  // the seal is the login's
+  // Another key, or the same sealed value under another connection id, does not open.
+  EXPECT_CODE(ToConnectorConfig(c, std::string(32, 'x')), kDataLoss);
+  store::Connection moved = c;
+  moved.id = "conn_elsewhere";
+  EXPECT_CODE(ToConnectorConfig(moved, key_), kDataLoss);
+  // Reconfigured without a new secret: the stored one stays.
+  ASSERT_OK_AND_ASSIGN(std::string, again,
+                       MakeStoredSettings(c, R"({"issuer":"https://idp2.example","client_id":"gh2"})", std::nullopt,
+                                          key_, random_));
+  c.settings_json = again;
+  ASSERT_OK_AND_ASSIGN(sso::ConnectionConfig, reconfigured, ToConnectorConfig(c, key_));
+  EXPECT_EQ(reconfigured.client_secret, "top-secret");
+}
+
+TEST_F(SettingsTest, BadSettingsAreRefusedBeforeAnythingIsWritten) {
+  store::Connection oidc = store_->GetConnection(kOrgSso).value();
+  store::Connection saml = store_->GetConnection(kOtherSso).value();
+  store::Connection email = store_->GetConnection(kPasswordless).value();
+  const std::optional<std::string> secret("s");
+  EXPECT_CODE(MakeStoredSettings(oidc, "[]", secret, key_, random_), kInvalidArgument);
+  EXPECT_CODE(MakeStoredSettings(oidc, R"({"issuer":"http://idp.example","client_id":"gh"})", secret, key_, random_),
+              kInvalidArgument);
+  EXPECT_CODE(MakeStoredSettings(oidc, R"({"client_id":"gh"})", secret, key_, random_), kInvalidArgument);
+  EXPECT_CODE(MakeStoredSettings(oidc, R"({"issuer":"https://idp.example","client_id":"gh","client_secret_sealed":"x"})",
+                                 secret, key_, random_),
+              kInvalidArgument);
+  EXPECT_CODE(MakeStoredSettings(oidc, kOidc, std::string(), key_, random_), kInvalidArgument);
+  EXPECT_CODE(MakeStoredSettings(oidc, kOidc, std::string(1025, 's'), key_, random_), kInvalidArgument);
+  // initiate_login_uri: SAML only, https or loopback http.
+  EXPECT_CODE(MakeStoredSettings(oidc, R"({"issuer":"https://idp.example","client_id":"gh","initiate_login_uri":"https://app.example/login"})",
+                                 secret, key_, random_),
+              kInvalidArgument);
+  EXPECT_CODE(MakeStoredSettings(saml, R"({"initiate_login_uri":"http://app.example/login"})", std::nullopt, key_, random_),
+              kInvalidArgument);
+  EXPECT_CODE(MakeStoredSettings(saml, R"({"idp_metadata_xml":"<not metadata/>"})", std::nullopt, key_, random_),
+              kInvalidArgument);
+  EXPECT_CODE(MakeStoredSettings(email, "{}", std::nullopt, key_, random_), kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace gatehouse::login::testing
