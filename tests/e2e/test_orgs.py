@@ -245,6 +245,52 @@ class ConnectionCommandsTest(OrgTestCase):
         self.fails("connection", "create", code=2)  # --type is required
         self.assertEqual(self.cli("connection", "list"), [])
 
+    def test_configure_validates_seals_the_secret_and_keeps_it(self):
+        conn = self.cli("connection", "create", "--type", "oidc", "--org", self.org)
+        self.assertFalse(conn["configured"])
+        secret = os.path.join(self.data, "..", "upstream-secret")
+        with open(secret, "w") as f:
+            f.write("very-secret-value\n")
+        settings = '{"issuer":"https://idp.example","client_id":"gatehouse"}'
+        self.assertEqual(self.cli("connection", "configure", conn["id"], "--settings", settings,
+                                  "--client-secret-file", secret),
+                         {"id": conn["id"], "configured": True})
+        self.assertTrue(self.cli("connection", "list")[0]["configured"])
+        db = sqlite3.connect(os.path.join(self.data, "gatehouse.db"))
+        stored = db.execute("SELECT settings_json FROM connections WHERE id = ?", (conn["id"],)).fetchone()[0]
+        db.close()
+        self.assertNotIn("very-secret-value", stored)
+        self.assertIn("client_secret_sealed", stored)
+        # Reconfigured without a secret: the sealed one stays.
+        self.cli("connection", "configure", conn["id"], "--settings",
+                 '{"issuer":"https://idp2.example","client_id":"gatehouse"}')
+        db = sqlite3.connect(os.path.join(self.data, "gatehouse.db"))
+        again = db.execute("SELECT settings_json FROM connections WHERE id = ?", (conn["id"],)).fetchone()[0]
+        db.close()
+        self.assertIn("idp2.example", again)
+        self.assertIn("client_secret_sealed", again)
+
+    def test_bad_settings_are_refused_and_nothing_is_written(self):
+        conn = self.cli("connection", "create", "--type", "oidc", "--org", self.org)["id"]
+        self.fails("connection", "configure", conn, "--settings", "{not json", contains="JSON object")
+        self.fails("connection", "configure", conn, "--settings", '{"issuer":"http://idp.example","client_id":"x"}',
+                   contains="issuer")
+        self.fails("connection", "configure", conn, "--settings", '{"issuer":"https://idp.example","client_id":"x",'
+                   '"extra":1}', contains="extra")
+        self.fails("connection", "configure", conn, "--settings", '{"issuer":"https://idp.example"}',
+                   contains="client_id")
+        self.fails("connection", "configure", conn, "--client-secret-file", "/nonexistent/secret",
+                   contains="cannot read")
+        self.fails("connection", "configure", "conn_doesnotexist", "--settings", "{}", contains="no connection")
+        pwl = self.cli("connection", "create", "--type", "passwordless")["id"]
+        self.fails("connection", "configure", pwl, "--settings", "{}", contains="passwordless")
+        self.fails("connection", "create", "--type", "saml", "--org", self.org, "--idp-metadata-file",
+                   "/nonexistent/md.xml", contains="cannot read")
+        self.fails("connection", "create", "--type", "oidc", "--org", self.org, "--settings", '{"client_id":"x"}',
+                   contains="issuer")
+        self.assertFalse(any(c["configured"] for c in self.cli("connection", "list")))
+        self.assertEqual(len(self.cli("connection", "list")), 2)
+
 
 class HelpTest(GatehouseTestCase):
     def test_help_lists_the_new_commands(self):
