@@ -106,25 +106,11 @@ boost::json::object DomainJson(const store::Domain& d) {
   return {{"id", d.id}, {"organization_id", d.organization_id}, {"domain", d.domain}, {"created_at", d.created_at}};
 }
 
-std::string_view TypeName(store::ConnectionType type) {
-  switch (type) {
-    case store::ConnectionType::kOidc:
-      return "oidc";
-    case store::ConnectionType::kSaml:
-      return "saml";
-    case store::ConnectionType::kOAuth:
-      return "oauth";
-    case store::ConnectionType::kPasswordless:
-      return "passwordless";
-  }
-  return "unknown";
-}
-
 // settings_json is left out on purpose: it holds the IdP configuration with the sealed client
 // secret; "configured" says whether there is one.
 boost::json::object ConnectionJson(const store::Connection& c) {
   return {{"id", c.id},
-          {"type", TypeName(c.type)},
+          {"type", login::ConnectorTypeName(c.type)},
           {"organization_id", OptionalString(c.organization_id)},
           {"provider", c.provider},
           {"display_name", c.display_name},

@@ -76,6 +76,13 @@ class SsoHandlers {
   bool SameBrowser(const http::Request& req, std::string_view binding) const;
   // Takes the leg named by `relay`, or the page to show instead.
   std::variant<store::UpstreamLogin, http::Response> TakeLeg(const http::Request& req, std::string_view relay) const;
+  struct OpenedLeg {
+    store::UpstreamLogin leg;
+    LoginTransaction tx;
+  };
+  // TakeLeg, then the browser binding and the transaction: what a browser coming back from the
+  // IdP (or from the ACS) presents.
+  std::variant<OpenedLeg, http::Response> OpenLeg(const http::Request& req, std::string_view relay) const;
   // The end of a leg: the application gets an error, or the user signs in.
   http::Response Complete(const http::Request& req, LoginTransaction tx, const store::Connection& connection,
                           const sso::Outcome& outcome) const;
@@ -214,10 +221,9 @@ std::variant<store::UpstreamLogin, http::Response> SsoHandlers::TakeLeg(const ht
   return std::move(leg).value();
 }
 
-http::Response SsoHandlers::OidcCallback(const http::Request& req) const {
-  auto query = Form::Parse(req.query);
-  if (!query.ok()) return kit_.BadForm(req);
-  auto taken = TakeLeg(req, query->Get("state"));
+std::variant<SsoHandlers::OpenedLeg, http::Response> SsoHandlers::OpenLeg(const http::Request& req,
+                                                                          std::string_view relay) const {
+  auto taken = TakeLeg(req, relay);
   if (auto* r = std::get_if<http::Response>(&taken)) return std::move(*r);
   store::UpstreamLogin& leg = std::get<store::UpstreamLogin>(taken);
   if (!SameBrowser(req, leg.browser_hash)) {
@@ -226,6 +232,15 @@ http::Response SsoHandlers::OidcCallback(const http::Request& req) const {
   }
   auto tx = deps_.sealer.Open(leg.transaction_token);
   if (!tx.ok()) return Expired(kit_, req);
+  return OpenedLeg{std::move(leg), std::move(tx).value()};
+}
+
+http::Response SsoHandlers::OidcCallback(const http::Request& req) const {
+  auto query = Form::Parse(req.query);
+  if (!query.ok()) return kit_.BadForm(req);
+  auto opened = OpenLeg(req, query->Get("state"));
+  if (auto* r = std::get_if<http::Response>(&opened)) return std::move(*r);
+  auto& [leg, tx] = std::get<OpenedLeg>(opened);
   auto loaded = LoadUpstream(req, leg.connection_id, {});
   if (auto* r = std::get_if<http::Response>(&loaded)) return std::move(*r);
   Upstream& up = std::get<Upstream>(loaded);
@@ -235,7 +250,7 @@ http::Response SsoHandlers::OidcCallback(const http::Request& req) const {
   auto outcome = up.connector->Finish(
       {.params = Params(*query), .callback_url = up.callback_url, .upstream_state = std::move(state).value()});
   if (!outcome.ok()) return kit_.Internal(req, outcome.error());
-  return Complete(req, std::move(tx).value(), up.connection, *outcome);
+  return Complete(req, std::move(tx), up.connection, *outcome);
 }
 
 http::Response SsoHandlers::ErrorRedirect(const LoginTransaction& tx, std::string_view code,
@@ -412,22 +427,16 @@ http::Response SsoHandlers::IdpInitiated(const http::Request& req, const Upstrea
 http::Response SsoHandlers::Continue(const http::Request& req) const {
   auto query = Form::Parse(req.query);
   if (!query.ok()) return kit_.BadForm(req);
-  auto taken = TakeLeg(req, query->Get("r"));
-  if (auto* r = std::get_if<http::Response>(&taken)) return std::move(*r);
-  store::UpstreamLogin& leg = std::get<store::UpstreamLogin>(taken);
-  if (!SameBrowser(req, leg.browser_hash)) {
-    return kit_.Error(req, 400, "Sign-in started elsewhere",
-                      "This sign-in was started in another browser. Start again from the application.");
-  }
-  auto tx = deps_.sealer.Open(leg.transaction_token);
-  if (!tx.ok()) return Expired(kit_, req);
+  auto opened = OpenLeg(req, query->Get("r"));
+  if (auto* r = std::get_if<http::Response>(&opened)) return std::move(*r);
+  auto& [leg, tx] = std::get<OpenedLeg>(opened);
   auto connection = deps_.store.GetConnection(leg.connection_id);
   if (!connection.ok()) return kit_.Failure(req, connection.error());
   auto plain = Open(leg.upstream_state, leg.relay_hash);
   if (!plain.ok()) return kit_.Internal(req, plain.error());
   auto outcome = OutcomeFromJson(*plain);
   if (!outcome.ok()) return kit_.Internal(req, outcome.error());
-  return Complete(req, std::move(tx).value(), *connection, *outcome);
+  return Complete(req, std::move(tx), *connection, *outcome);
 }
 
 http::Response SsoHandlers::SamlMetadata(const http::Request& req) const {

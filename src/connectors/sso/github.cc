@@ -35,24 +35,16 @@ class GithubConnector final : public Connector {
   }
 
   Result<Outcome> Finish(const CallbackInput& input) const override {
-    if (const std::string* error = FindParam(input, "error")) {
-      const std::string* description = FindParam(input, "error_description");
-      return Outcome(MapCallbackError(*error, description != nullptr ? *description : ""));
-    }
-    const std::string* code = FindParam(input, "code");
-    if (code == nullptr || code->empty()) {
-      return Outcome(Fail(upstream_error::kAuthenticationNotCompleted, "the identity provider sent no authorization code"));
-    }
-    if (input.upstream_state.empty()) {
-      return Outcome(Fail(upstream_error::kAuthenticationNotCompleted, "the sign-in was not started by this server"));
-    }
-    std::optional<json::object> state = ParseJsonObject(input.upstream_state);
-    std::optional<std::string> verifier = state ? StringMember(*state, "v") : std::nullopt;
+    ASSIGN_OR_RETURN(auto read, ReadCallback(input));
+    if (auto* failed = std::get_if<UpstreamError>(&read)) return Outcome(std::move(*failed));
+    CallbackCode& callback = std::get<CallbackCode>(read);
+    const json::object& state = callback.state;
+    std::optional<std::string> verifier = StringMember(state, "v");
     if (!verifier) return InternalError("github: upstream_state is not what Start produced");
 
     // 1. The code exchange. GitHub answers JSON only when asked, and refusals come with 200.
     const std::string body = FormBody({{"grant_type", "authorization_code"},
-                                       {"code", *code},
+                                       {"code", callback.code},
                                        {"redirect_uri", input.callback_url},
                                        {"code_verifier", *verifier},
                                        {"client_id", settings_.client_id},

@@ -241,6 +241,24 @@ std::string SanitizeAscii(std::string_view text, std::size_t max) {
   return out;
 }
 
+Result<std::variant<CallbackCode, UpstreamError>> ReadCallback(const CallbackInput& input) {
+  using Read = std::variant<CallbackCode, UpstreamError>;
+  if (const std::string* error = FindParam(input, "error")) {
+    const std::string* description = FindParam(input, "error_description");
+    return Read(MapCallbackError(*error, description != nullptr ? *description : ""));
+  }
+  const std::string* code = FindParam(input, "code");
+  if (code == nullptr || code->empty()) {
+    return Read(Fail(upstream_error::kAuthenticationNotCompleted, "the identity provider sent no authorization code"));
+  }
+  if (input.upstream_state.empty()) {
+    return Read(Fail(upstream_error::kAuthenticationNotCompleted, "the sign-in was not started by this server"));
+  }
+  std::optional<boost::json::object> state = ParseJsonObject(input.upstream_state);
+  if (!state) return InternalError("upstream_state is not what Start produced");
+  return Read(CallbackCode{*code, std::move(*state)});
+}
+
 UpstreamError MapCallbackError(std::string_view error, std::string_view error_description) {
   std::string_view code = upstream_error::kAuthenticationNotCompleted;
   std::string text = "the identity provider did not complete the sign-in";

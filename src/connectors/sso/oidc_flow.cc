@@ -101,20 +101,12 @@ class OidcConnector final : public Connector {
   }
 
   Result<Outcome> Finish(const CallbackInput& input) const override {
-    if (const std::string* error = FindParam(input, "error")) {
-      const std::string* description = FindParam(input, "error_description");
-      return Outcome(MapCallbackError(*error, description != nullptr ? *description : ""));
-    }
-    const std::string* code = FindParam(input, "code");
-    if (code == nullptr || code->empty()) {
-      return Outcome(Fail(upstream_error::kAuthenticationNotCompleted, "the identity provider sent no authorization code"));
-    }
-    if (input.upstream_state.empty()) {
-      return Outcome(Fail(upstream_error::kAuthenticationNotCompleted, "the sign-in was not started by this server"));
-    }
-    std::optional<json::object> state = ParseJsonObject(input.upstream_state);
-    std::optional<std::string> nonce = state ? StringMember(*state, "n") : std::nullopt;
-    std::optional<std::string> verifier = state ? StringMember(*state, "v") : std::nullopt;
+    ASSIGN_OR_RETURN(auto read, ReadCallback(input));
+    if (auto* failed = std::get_if<UpstreamError>(&read)) return Outcome(std::move(*failed));
+    CallbackCode& callback = std::get<CallbackCode>(read);
+    const json::object& state = callback.state;
+    std::optional<std::string> nonce = StringMember(state, "n");
+    std::optional<std::string> verifier = StringMember(state, "v");
     if (!nonce || !verifier) return InternalError("oidc: upstream_state is not what Start produced");
 
     std::shared_ptr<const Discovery> d = GetDiscovery();
@@ -123,7 +115,7 @@ class OidcConnector final : public Connector {
     // 1. The code exchange (RFC 6749 §4.1.3, RFC 7636 §4.5).
     std::vector<std::pair<std::string, std::string>> fields = {
         {"grant_type", "authorization_code"},
-        {"code", *code},
+        {"code", callback.code},
         {"redirect_uri", input.callback_url},
         {"code_verifier", *verifier}};
     std::vector<std::pair<std::string, std::string>> headers = {{"Accept", "application/json"}};

@@ -60,6 +60,16 @@ const std::string* FindParam(const CallbackInput& input, std::string_view name);
 // description is fixed text plus the IdP's error code and description, cut to printable ASCII.
 UpstreamError MapCallbackError(std::string_view error, std::string_view error_description);
 
+// What every code-flow callback carries: the code and the state Start kept (a JSON object).
+struct CallbackCode {
+  std::string code;
+  boost::json::object state;
+};
+// The callback's `error` (MapCallbackError), a missing code or an unsolicited answer
+// (authentication_not_completed) as an UpstreamError; a state that does not parse is an
+// internal error (the login layer stored what Start produced).
+Result<std::variant<CallbackCode, UpstreamError>> ReadCallback(const CallbackInput& input);
+
 // Printable ASCII only (other bytes dropped), at most `max` characters.
 std::string SanitizeAscii(std::string_view text, std::size_t max);
 
