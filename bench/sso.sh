@@ -115,7 +115,7 @@ wait_quiet() { # prints the seconds waited
 } > "$OUT/versions.txt"
 cat "$OUT/versions.txt" >&2
 
-printf 'rep\tn\tconcurrency\tseconds\tlogins_per_s\terrors\tgh_steps_p50_ms\tgh_steps_p99_ms\tupstream_steps_p50_ms\tupstream_steps_p99_ms\tcallback_p50_ms\tcallback_p99_ms\tlogin_p50_ms\tlogin_p99_ms\tgh_steps_mean_ms\tupstream_steps_mean_ms\tcallback_mean_ms\tupstream_token_userinfo_ms\tcallback_minus_upstream_ms\tgh_cpu_ms\tupstream_cpu_ms\tloadgen_cpu_ms\tforeign_cores\tquiet_wait_s\tload1\n' > "$OUT/summary.tsv"
+printf 'rep\tn\tconcurrency\tseconds\tlogins_per_s\terrors\tgh_steps_p50_ms\tgh_steps_p99_ms\tupstream_steps_p50_ms\tupstream_steps_p99_ms\tcallback_p50_ms\tcallback_p99_ms\tlogin_p50_ms\tlogin_p99_ms\tgh_steps_mean_ms\tupstream_steps_mean_ms\tcallback_mean_ms\tupstream_inside_token_userinfo_ms\tupstream_socket_backchannel_ms\tcallback_minus_upstream_ms\tgh_cpu_ms\tupstream_cpu_ms\tloadgen_cpu_ms\tforeign_cores\tquiet_wait_s\tload1\n' > "$OUT/summary.tsv"
 STATUS=0
 for rep in $(seq 1 "$REPS"); do
   qw=$(wait_quiet)

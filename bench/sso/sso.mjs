@@ -283,7 +283,11 @@ const upTok = upBench ? upBench.token.ms / N : NaN;
 const upInfo = upBench ? upBench.userinfo.ms / N : NaN;
 const upJwks = upBench ? upBench.jwks.ms / N : NaN;
 const upDisc = upBench ? upBench.discovery.ms / N : NaN;
-const backchannel = upTok + upInfo + upJwks + upDisc;
+const perLogin = (k) => (upBench?.[k] ? upBench[k].ms / N : NaN);
+// The same from the upstream's sockets: accept (or headers) to the response handed to the kernel.
+const wall = { token: perLogin('token_wall'), userinfo: perLogin('userinfo_wall'), jwks: perLogin('jwks_wall'), discovery: perLogin('discovery_wall') };
+const backchannelInside = upTok + upInfo + upJwks + upDisc;
+const backchannel = Number.isFinite(wall.token) ? wall.token + wall.userinfo + wall.jwks + wall.discovery : backchannelInside;
 // Gatehouse's server-side view (its /metrics latency histograms), when available.
 const serverSide = {};
 for (const [k, v] of Object.entries(m1)) {
@@ -300,13 +304,17 @@ for (const [g, label] of Object.entries(GROUPS)) log(`  ${label.padEnd(28)} ${f2
 log(`  CPU ms per login (cores): Gatehouse ${f2(cpu.gh)} (${f2(cores.gh)}), upstream ${f2(cpu.up)} (${f2(cores.up)}), load generator ${f2(cpu.cli)} (${f2(cores.cli)})`);
 if (upBench) {
   log(`  inside the upstream per login (ms): token ${f2(upTok)} (${upBench.token.count} calls, ${upBench.token.errors} errors), userinfo ${f2(upInfo)} (${upBench.userinfo.count}), ` +
-    `jwks ${f2(upJwks)} (${upBench.jwks.count}), discovery ${f2(upDisc)} (${upBench.discovery.count}); callback mean minus these: ${f2(groups.cb.mean - backchannel)}`);
+    `jwks ${f2(upJwks)} (${upBench.jwks.count}), discovery ${f2(upDisc)} (${upBench.discovery.count})`);
+  log(`  the same from the upstream's sockets (accept to response sent), per login (ms): token ${f2(wall.token)}, userinfo ${f2(wall.userinfo)}, ` +
+    `jwks ${f2(wall.jwks)}, discovery ${f2(wall.discovery)} (new connections: token ${upBench.token_wall?.new_connections}, userinfo ${upBench.userinfo_wall?.new_connections})`);
+  log(`  callback mean minus the upstream's back-channel time (socket view): ${f2(groups.cb.mean - backchannel)} ms`);
 }
 for (const [k, v] of Object.entries(serverSide)) if (/sso|oauth|login/.test(k)) log(`  gatehouse /metrics ${k}: ${v.count} requests, mean ${f2(v.mean)}`);
 
 const result = { rep: REP, n: N, c: C, warmup: WARMUP, seconds: r.secs, logins_per_s: rate, ok, errors: r.errors, first_errors: r.firstErrors,
   warmup_errors: w.errors, login: total, steps: perStep, groups, cpu_ms_per_login: cpu, cores, upstream_inside: upBench,
-  upstream_backchannel_ms_per_login: { token: upTok, userinfo: upInfo, jwks: upJwks, discovery: upDisc, total: backchannel },
+  upstream_backchannel_ms_per_login: { token: upTok, userinfo: upInfo, jwks: upJwks, discovery: upDisc, total: backchannelInside },
+  upstream_backchannel_socket_ms_per_login: { ...wall, total: backchannel },
   callback_minus_upstream_ms: groups.cb.mean - backchannel, gatehouse_metrics: serverSide };
 fs.writeFileSync(`${OUT}/sso-${REP}.json`, `${JSON.stringify(result, null, 1)}\n`);
 const stepsTsv = `${OUT}/sso-steps.tsv`;
@@ -314,7 +322,7 @@ if (!fs.existsSync(stepsTsv)) fs.writeFileSync(stepsTsv, 'rep\tstep\tgroup\tp50_
 for (const s of perStep) fs.appendFileSync(stepsTsv, [REP, s.name, s.group, f2(s.p50), f2(s.p99), f2(s.mean), s.n].join('\t') + '\n');
 console.log([REP, N, C, r.secs.toFixed(2), rate.toFixed(1), r.errors,
   f2(groups.gh.p50), f2(groups.gh.p99), f2(groups.up.p50), f2(groups.up.p99), f2(groups.cb.p50), f2(groups.cb.p99), f2(total.p50), f2(total.p99),
-  f2(groups.gh.mean), f2(groups.up.mean), f2(groups.cb.mean), f2(upTok + upInfo), f2(groups.cb.mean - backchannel),
+  f2(groups.gh.mean), f2(groups.up.mean), f2(groups.cb.mean), f2(upTok + upInfo), f2(backchannel), f2(groups.cb.mean - backchannel),
   f2(cpu.gh), f2(cpu.up), f2(cpu.cli)].join('\t'));
 for (const a of agents.values()) a.destroy();
 process.exit(r.errors > 0 ? 1 : 0);

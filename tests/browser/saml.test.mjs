@@ -6,7 +6,9 @@
 //   - the SP metadata is served per connection and the IdP accepts our signed AuthnRequest;
 //   - IdP-initiated: the application gets idp_initiated_login (verified against /keys), starts a
 //     normal login with its claims and ends signed in; a replayed IdP-initiated answer is refused;
-//   - a replayed SP-initiated answer (the same form posted again) is refused.
+//   - a replayed SP-initiated answer (the same form posted again) is refused;
+//   - a refused, expired or misaddressed answer reaches the application as its documented code
+//     with the state.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -173,5 +175,32 @@ describe('SAML connections against a real SAML IdP (pysaml2)', () => {
       assert.doesNotMatch(await r.text(), /idp_initiated_login|code=/);
     }
     await context.close();
+  });
+
+  test('refusals reach the application as documented codes with the state', async () => {
+    const cases = [
+      [{ x_status: 'AuthnFailed' }, 'authentication_not_completed'],
+      [{ x_not_on_or_after: '-600' }, 'assertion_expired'],
+      [{ x_audience: 'https://someone-else.example/sp' }, 'invalid_saml_response'],
+      [{ x_recipient: 'https://someone-else.example/acs' }, 'invalid_saml_response'],
+      [{ x_sign: 'none' }, 'signature_validation_failed'],
+    ];
+    try {
+      for (const [knobs, code] of cases) {
+        await fetch(`${ctx.idp.origin}/_control`, { method: 'POST', body: JSON.stringify(knobs) });
+        const { context, page } = await openPage(ctx.browser);
+        const { url, state } = authorizeUrl({ connection_id: conn });
+        await page.goto(url);
+        await page.waitForURL(atApp);
+        const back = new URL(page.url());
+        assert.equal(back.searchParams.get('error'), code, JSON.stringify(knobs));
+        assert.equal(back.searchParams.get('state'), state);
+        assert.equal(back.searchParams.get('iss'), base);
+        assert.equal(back.searchParams.get('code'), null);
+        await context.close();
+      }
+    } finally {
+      await fetch(`${ctx.idp.origin}/_control`, { method: 'POST', body: '{}' });
+    }
   });
 });

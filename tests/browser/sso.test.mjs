@@ -201,6 +201,21 @@ describe('SSO and social connections against a real upstream OpenID provider', (
     await linked.context.close();
   });
 
+  test('the social button on the hosted page goes to the provider, without JavaScript too', async () => {
+    for (const javaScriptEnabled of [true, false]) {
+      const { context, page, problems } = await openPage(ctx.browser, { javaScriptEnabled });
+      const back = await signIn(page, {}, 'gina', async (p) => {
+        assert.equal(new URL(p.url()).pathname, '/login');
+        await p.locator(`form[action="/login/connection"]:has(input[value="${google}"]) button`).click();
+      });
+      const { id } = await exchange(back.searchParams.get('code'));
+      assert.equal(id.email, 'gina@example.org');
+      assert.deepEqual(id.amr, [google]);
+      assert.deepEqual(ours(problems), []);
+      await context.close();
+    }
+  });
+
   test('an unverified email that another account uses is refused with access_denied and the state', async () => {
     const { context, page } = await openPage(ctx.browser);
     const back = await signIn(page, { provider: 'google' }, 'mallory');

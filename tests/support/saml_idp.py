@@ -22,6 +22,10 @@ Knobs (query parameters, for making bad responses; signing happens after them):
   x_not_on_or_after=SECONDS (relative to now; negative: in the past)   x_not_before=SECONDS
   x_status=Requester|Responder|AuthnFailed ...   a non-success status (no assertion)
   x_nameid=..   x_nameid_format=..
+
+  POST /_control  a JSON object of knobs (names as above, values as strings) applied to every
+                  later request that does not set them itself; {} clears them. For tests whose
+                  requests the SP builds (the browser follows Gatehouse's redirect).
 """
 import argparse
 import base64
@@ -67,6 +71,7 @@ class Idp:
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=test-idp",
                         "-days", "2", "-keyout", self.key, "-out", self.cert], check=True, capture_output=True)
         self.lock = threading.Lock()
+        self.knobs = {}  # POST /_control
         self.server = None
         self.sp_metadata_seen = None
 
@@ -206,6 +211,8 @@ class Handler(BaseHTTPRequestHandler):
         st = self.server.state
         path, _, raw = self.path.partition("?")
         q = dict(urllib.parse.parse_qsl(raw, keep_blank_values=True))
+        with st.lock:
+            q = {**st.knobs, **q}
         try:
             if path == "/metadata":
                 return self.reply(200, st.metadata(), "application/samlmetadata+xml")
@@ -219,6 +226,18 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(404, "not found", "text/plain")
         except Exception as e:  # a test helper: report, don't die
             self.reply(500, f"{type(e).__name__}: {e}", "text/plain")
+
+    def do_POST(self):
+        st = self.server.state
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
+        if self.path != "/_control":
+            return self.reply(404, "not found", "text/plain")
+        knobs = json.loads(body or b"{}")
+        if not isinstance(knobs, dict) or not all(k.startswith("x_") for k in knobs):
+            return self.reply(400, "knobs are an object of x_ names", "text/plain")
+        with st.lock:
+            st.knobs = {k: str(v) for k, v in knobs.items()}
+        self.reply(200, "{}", "application/json")
 
     def sso(self, st, idp, q, raw):
         # The signature covers the query as sent: SAMLRequest=..&RelayState=..&SigAlg=.. (SAML bindings §3.4.4.1).
