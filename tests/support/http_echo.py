@@ -79,6 +79,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "content_type": self.headers.get("Content-Type"),
                     "body": body.decode("latin-1"),
                     "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "client_port": self.client_address[1],  # the same for requests on one connection
                 })
             elif url.path.startswith("/status/") and url.path[8:].isdigit():
                 code = int(url.path[8:])

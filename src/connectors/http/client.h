@@ -9,8 +9,12 @@
 // kUnavailable when the server cannot be reached or TLS fails. A non-2xx status is not an
 // error: the caller reads `status`.
 //
-// Thread safety: an HttpClient may be used from several threads at once (each call uses its
-// own curl handle).
+// Connections are kept open between calls (up to `idle_handles` idle libcurl handles, each with
+// its connection cache; libcurl closes a connection idle for more than 118 s), so calls to the
+// same server skip the TCP and TLS handshakes. A call that failed drops its handle (and connection).
+//
+// Thread safety: an HttpClient may be used from several threads at once (each call has a curl
+// handle to itself; the idle ones are kept under a mutex).
 #pragma once
 
 #include <chrono>
@@ -30,6 +34,7 @@ struct ClientOptions {
   std::size_t max_response_bytes = 1 << 20;
   std::string ca_file;     // extra trusted CA (PEM); empty: the system's
   std::string user_agent = "Gatehouse";
+  std::size_t idle_handles = 8;  // kept for reuse; 0: a new connection for every call
 };
 
 struct HttpResponse {
@@ -51,8 +56,11 @@ class HttpClient {
   Result<HttpResponse> PostForm(std::string_view url, std::string_view body,
                                 const std::vector<std::pair<std::string, std::string>>& headers = {}) const;
 
+  struct Pool;  // the idle handles (client.cc)
+
  private:
   ClientOptions options_;
+  std::unique_ptr<Pool> pool_;
 };
 
 }  // namespace gatehouse::connectors::http

@@ -106,6 +106,30 @@ TEST_F(HttpClientTest, GetReturnsStatusContentTypeAndBody) {
   EXPECT_EQ(Str(headers, "accept"), "application/json");
 }
 
+TEST_F(HttpClientTest, ConsecutiveCallsShareOneConnectionUnlessPoolingIsOff) {
+  StartServer();
+  auto port_of = [&](const HttpClient& client, bool post) {
+    auto r = post ? client.PostForm(Url("/echo"), "a=1") : client.Get(Url("/echo"));
+    EXPECT_TRUE(r.ok()) << r.error().ToString();
+    return r.ok() ? Json(*r).at("client_port").as_int64() : -1;
+  };
+  HttpClient pooled(Options());
+  const std::int64_t first = port_of(pooled, false);
+  EXPECT_EQ(port_of(pooled, true), first);
+  EXPECT_EQ(port_of(pooled, false), first);
+  // The reset between calls: a POST's body and method do not carry over into the next GET.
+  auto get = pooled.Get(Url("/echo"));
+  ASSERT_TRUE(get.ok());
+  EXPECT_EQ(Str(Json(*get), "method"), "GET");
+  EXPECT_EQ(Str(Json(*get), "body"), "");
+
+  ClientOptions fresh = Options();
+  fresh.idle_handles = 0;
+  HttpClient unpooled(fresh);
+  const std::int64_t a = port_of(unpooled, false);
+  EXPECT_NE(port_of(unpooled, false), a);
+}
+
 TEST_F(HttpClientTest, PostFormSendsTheBodyAsForm) {
   StartServer({"--record", (dir_ / "posts.jsonl").string()});
   ClientOptions o = Options();
