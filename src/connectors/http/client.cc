@@ -108,7 +108,7 @@ using EasyHandle = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
 }  // namespace
 
 struct HttpClient::Pool {
-  explicit Pool(std::size_t max_idle) : max_idle(max_idle) {}
+  explicit Pool(std::size_t max_idle_handles) : max_idle(max_idle_handles) {}
   ~Pool() {
     for (CURL* h : idle) curl_easy_cleanup(h);
   }
