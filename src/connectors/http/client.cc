@@ -1,6 +1,5 @@
-// The outbound HTTP client: one libcurl easy handle per call at a time, taken from a small pool
-// of idle ones (their connection caches are what makes reuse work) and reset before and after
-// each use, so that no option of one call leaks into the next.
+// The outbound HTTP client: one libcurl easy handle per call at a time, taken from a pool of
+// idle ones (connectors/curl_pool.h), whose connection caches make keep-alive work.
 //
 // Messages of the returned Status name the method and the URL's origin only: a path or query
 // may carry a code or a token (STYLE.md: never log a query string), and callers log these
@@ -10,12 +9,12 @@
 #include <curl/curl.h>
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "common/url.h"
+#include "connectors/curl_pool.h"
 
 namespace gatehouse::connectors::http {
 namespace {
@@ -103,42 +102,7 @@ Status Classify(CURLcode rc, const BodySink& sink, const std::string& what, cons
   return UnavailableError(what + ": " + detail);
 }
 
-using EasyHandle = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
-
-}  // namespace
-
-struct HttpClient::Pool {
-  explicit Pool(std::size_t max_idle_handles) : max_idle(max_idle_handles) {}
-  ~Pool() {
-    for (CURL* h : idle) curl_easy_cleanup(h);
-  }
-  EasyHandle Take() {
-    {
-      std::lock_guard lock(mu);
-      if (!idle.empty()) {
-        CURL* h = idle.back();
-        idle.pop_back();
-        return EasyHandle(h, curl_easy_cleanup);
-      }
-    }
-    return EasyHandle(curl_easy_init(), curl_easy_cleanup);
-  }
-  // A handle whose transfer completed: reset (its options pointed into the finished call) and
-  // kept with its connection, unless the pool is full.
-  void Give(EasyHandle h) {
-    curl_easy_reset(h.get());
-    std::lock_guard lock(mu);
-    if (idle.size() < max_idle) idle.push_back(h.release());
-  }
-
-  const std::size_t max_idle;
-  std::mutex mu;
-  std::vector<CURL*> idle;  // guarded by mu
-};
-
-namespace {
-
-Result<HttpResponse> Perform(const ClientOptions& options, HttpClient::Pool& pool, std::string_view method,
+Result<HttpResponse> Perform(const ClientOptions& options, CurlHandlePool& pool, std::string_view method,
                              std::string_view url, const std::string_view* form_body, const Headers& headers) {
   // Parsed here as well as by libcurl: the strict parser refuses userinfo, fragments and
   // control characters, and gives the origin for messages.
@@ -153,7 +117,7 @@ Result<HttpResponse> Perform(const ClientOptions& options, HttpClient::Pool& poo
   if (options.max_response_bytes == 0) return InvalidArgumentError("http: max_response_bytes must be positive");
 
   if (!CurlReady()) return InternalError("http: curl_global_init failed");
-  EasyHandle curl = pool.Take();
+  CurlHandle curl = pool.Take();
   if (!curl) return InternalError("http: curl_easy_init failed");
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> list(nullptr, curl_slist_free_all);
   auto add_header = [&list](const std::string& line) {
@@ -222,14 +186,14 @@ Result<HttpResponse> Perform(const ClientOptions& options, HttpClient::Pool& poo
   if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &content_type) == CURLE_OK && content_type != nullptr) {
     response.content_type = content_type;
   }
-  pool.Give(std::move(curl));
+  pool.GiveBack(std::move(curl));
   return response;
 }
 
 }  // namespace
 
 HttpClient::HttpClient(ClientOptions options)
-    : options_(std::move(options)), pool_(std::make_unique<Pool>(options_.idle_handles)) {}
+    : options_(std::move(options)), pool_(std::make_unique<CurlHandlePool>(options_.idle_handles)) {}
 
 HttpClient::~HttpClient() = default;
 

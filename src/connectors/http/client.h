@@ -26,6 +26,10 @@
 
 #include "common/status.h"
 
+namespace gatehouse::connectors {
+class CurlHandlePool;  // curl_pool.h
+}  // namespace gatehouse::connectors
+
 namespace gatehouse::connectors::http {
 
 struct ClientOptions {
@@ -56,11 +60,9 @@ class HttpClient {
   Result<HttpResponse> PostForm(std::string_view url, std::string_view body,
                                 const std::vector<std::pair<std::string, std::string>>& headers = {}) const;
 
-  struct Pool;  // the idle handles (client.cc)
-
  private:
   ClientOptions options_;
-  std::unique_ptr<Pool> pool_;
+  std::unique_ptr<CurlHandlePool> pool_;
 };
 
 }  // namespace gatehouse::connectors::http

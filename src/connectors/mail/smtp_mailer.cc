@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "connectors/curl_pool.h"
 #include "connectors/mail/internal.h"
 #include "common/strings.h"
 #include "connectors/mail/mailer.h"
@@ -160,39 +161,9 @@ Status Classify(CURLcode rc, const Trace& trace, const char* errbuf) {
   return UnavailableError("smtp: " + detail);
 }
 
-using CurlHandle = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
-
-// Idle handles with their open sessions. As many as the threads that send at once could use
-// (the transport's blocking pool); more are closed when given back.
-class HandlePool {
- public:
-  static constexpr std::size_t kMaxIdle = 16;
-
-  CurlHandle Take() {
-    {
-      std::lock_guard lock(mu_);
-      if (!idle_.empty()) {
-        CurlHandle h = std::move(idle_.back());
-        idle_.pop_back();
-        // Forgets the options of the last Send (they pointed into its stack frame); keeps the
-        // connection cache.
-        curl_easy_reset(h.get());
-        return h;
-      }
-    }
-    return CurlHandle(curl_easy_init(), curl_easy_cleanup);
-  }
-
-  void GiveBack(CurlHandle h) {
-    std::lock_guard lock(mu_);
-    if (idle_.size() < kMaxIdle) idle_.push_back(std::move(h));
-    // Otherwise h closes its session (QUIT) as it goes out of scope, after the lock is released.
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<CurlHandle> idle_;
-};
+// As many idle sessions as the threads that send at once could use (the transport's blocking
+// pool).
+constexpr std::size_t kMaxIdleSessions = 16;
 
 class SmtpMailer final : public Mailer {
  public:
@@ -260,7 +231,7 @@ class SmtpMailer final : public Mailer {
   }
 
  private:
-  HandlePool pool_;
+  CurlHandlePool pool_{kMaxIdleSessions};
   const SmtpOptions options_;
   const SmtpEndpoint endpoint_;
   const std::string envelope_from_;  // "<addr>"
