@@ -1,9 +1,13 @@
 #include "common/url.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cctype>
 
 #include "common/encoding.h"
+#include "common/strings.h"
 
 namespace gatehouse {
 namespace {
@@ -144,6 +148,20 @@ Result<HttpUrl> ParseHttpUrl(std::string_view url) {
   u.path.assign(rest.substr(0, q));
   if (q != std::string_view::npos) u.query.assign(rest.substr(q + 1));
   return u;
+}
+
+bool IsLoopbackHost(std::string_view host) {
+  std::string h = AsciiLower(host);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  if (!h.empty() && h.back() == '.') h.pop_back();
+  if (h == "localhost") return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, h.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, h.c_str(), &v6) == 1) {
+    return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+  }
+  return false;
 }
 
 }  // namespace gatehouse

@@ -48,4 +48,10 @@ struct HttpUrl {
 };
 Result<HttpUrl> ParseHttpUrl(std::string_view url);
 
+// True for 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104 (with or without brackets) and the name
+// "localhost" (any case, one trailing dot allowed): where plain http may be allowed. Other names
+// are not loopback even if they resolve there: the decision is made before resolving, and DNS
+// could answer otherwise.
+bool IsLoopbackHost(std::string_view host);
+
 }  // namespace gatehouse

@@ -23,10 +23,6 @@ Result<boost::json::object> ParseObject(std::string_view json, std::string_view 
 
 Result<crypto::Aead> SecretsAead(std::string_view key) { return crypto::Aead::Create(key); }
 
-bool IsLoopbackHost(std::string_view host) {
-  return host == "127.0.0.1" || host == "[::1]" || host == "localhost";
-}
-
 }  // namespace
 
 std::string_view ConnectorTypeName(store::ConnectionType type) {

@@ -48,9 +48,5 @@ struct SmtpEndpoint {
 // Parses and checks `url` (see SmtpOptions::url) and decides the TLS rule for `starttls`.
 Result<SmtpEndpoint> ParseSmtpUrl(std::string_view url, SmtpOptions::StartTls starttls);
 
-// True for 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104 and the name "localhost" (any case, one
-// trailing dot allowed). Other names are not loopback even if they resolve there: the decision
-// is made before resolving, and DNS could answer otherwise.
-bool IsLoopbackHost(std::string_view host);
 
 }  // namespace gatehouse::connectors::mail::internal

@@ -14,7 +14,6 @@
 // arguments hold addresses, and AUTH continuation lines hold the credentials) and the reply code
 // to it. A 4xx reply is transient; a 5xx reply is permanent and its meaning depends on the verb
 // (mailer.h lists the codes). Without a reply, the CURLcode decides.
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <unistd.h>
 
@@ -33,6 +32,7 @@
 #include "connectors/curl_pool.h"
 #include "connectors/mail/internal.h"
 #include "common/strings.h"
+#include "common/url.h"
 #include "connectors/mail/mailer.h"
 
 namespace gatehouse::connectors::mail {
@@ -244,20 +244,6 @@ Status BadUrl(std::string_view why) { return InvalidArgumentError("smtp url: " +
 }  // namespace
 
 namespace internal {
-
-bool IsLoopbackHost(std::string_view host) {
-  std::string h = AsciiLower(host);
-  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-  if (!h.empty() && h.back() == '.') h.pop_back();
-  if (h == "localhost") return true;
-  in_addr v4{};
-  if (inet_pton(AF_INET, h.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, h.c_str(), &v6) == 1) {
-    return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
-  }
-  return false;
-}
 
 Result<SmtpEndpoint> ParseSmtpUrl(std::string_view url, SmtpOptions::StartTls starttls) {
   if (url.empty()) return BadUrl("is empty");

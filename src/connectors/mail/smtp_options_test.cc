@@ -4,13 +4,14 @@
 
 #include <string>
 
+#include "common/url.h"
 #include "connectors/mail/internal.h"
 #include "connectors/mail/mailer.h"
 
 namespace gatehouse::connectors::mail {
 namespace {
 
-using internal::IsLoopbackHost;
+using gatehouse::IsLoopbackHost;
 using internal::ParseSmtpUrl;
 using internal::TlsUse;
 using StartTls = SmtpOptions::StartTls;

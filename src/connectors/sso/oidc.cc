@@ -10,7 +10,6 @@
 #include <boost/json/serialize.hpp>
 
 #include "common/encoding.h"
-#include "common/strings.h"
 #include "common/url.h"
 #include "connectors/sso/oidc_internal.h"
 #include "crypto/hash.h"
@@ -121,8 +120,7 @@ Status CheckEndpointUrl(std::string_view url, std::string_view what) {
   Result<HttpUrl> parsed = ParseHttpUrl(url);
   if (!parsed.ok()) return Invalid(std::string(what) + " is not an absolute http(s) URL");
   if (parsed->scheme == "https") return Status::Ok();
-  const std::string host = AsciiLower(parsed->host);
-  if (host == "127.0.0.1" || host == "[::1]" || host == "localhost") return Status::Ok();
+  if (IsLoopbackHost(parsed->host)) return Status::Ok();
   return Invalid(std::string(what) + " must use https (http only on a loopback host)");
 }
 
