@@ -8,14 +8,6 @@
 #include "common/strings.h"
 
 namespace gatehouse::oauth {
-namespace {
-
-bool IsLoopbackHost(std::string_view host) {
-  return host == "localhost" || host == "[::1]" || host.starts_with("127.");
-}
-
-}  // namespace
-
 Status ValidateRedirectUriForRegistration(std::string_view uri) {
   if (uri.empty()) return InvalidArgumentError("redirect URI is empty");
   if (uri.size() > kMaxRedirectUriLength) return InvalidArgumentError("redirect URI is longer than 2000 bytes");
@@ -34,7 +26,7 @@ Status ValidateRedirectUriForRegistration(std::string_view uri) {
   if (scheme == "http" || scheme == "https") {
     auto parsed = ParseHttpUrl(uri);
     if (!parsed.ok()) return InvalidArgumentError("redirect URI: " + parsed.error().message());
-    if (scheme == "http" && !IsLoopbackHost(AsciiLower(parsed->host))) {
+    if (scheme == "http" && !IsLoopbackHost(parsed->host)) {
       return InvalidArgumentError("redirect URI must use https (http is allowed only for localhost and 127.0.0.1)");
     }
     return Status::Ok();

@@ -17,7 +17,9 @@ TEST(RedirectUriTest, Refuses) {
   for (const char* bad : {"", "javascript:alert(1)", "JAVASCRIPT:alert(1)", "data:text/html,hi", "vbscript:x",
                           "file:///etc/passwd", "http://app.example.com/cb", "https://app.example.com/cb#f",
                           "https://app example.com/", "https://user@app.example.com/", "/relative/cb",
-                          "myapp:/cb", "https:///nohost", "https://a.example.com/\x01"}) {
+                          "myapp:/cb", "https:///nohost", "https://a.example.com/\x01",
+                          // Names that only look like loopback addresses are not plain-http hosts.
+                          "http://127.attacker.example/cb", "http://127.0.0.1.attacker.example/cb"}) {
     EXPECT_FALSE(ValidateRedirectUriForRegistration(bad).ok()) << bad;
   }
   EXPECT_FALSE(ValidateRedirectUriForRegistration("https://a.example.com/" + std::string(2000, 'a')).ok());
