@@ -180,7 +180,7 @@ http::Response Hosted::ShowConnection(const http::Request& req) const {
   view.kind_label = ConnectionKindLabel(c.type);
   view.connection_id = c.id;
   view.connection_name = !c.display_name.empty() ? c.display_name : ProviderDisplayName(c.provider);
-  view.connection_type = ConnectionTypeName(c.type);
+  view.connection_type = ConnectorTypeName(c.type);
   if (kit_.deps().connectors != nullptr && IsConfigured(c)) view.continue_url = "/login/sso?tx=" + token;
   return ConnectionPage(view);
 }

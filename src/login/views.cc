@@ -134,16 +134,6 @@ http::Response SelectAccountPage(int status, const SelectAccountView& view, std:
   return web::Page(status, web::Render("select_account", d), form_action);
 }
 
-std::string ConnectionTypeName(store::ConnectionType type) {
-  switch (type) {
-    case store::ConnectionType::kOidc: return "oidc";
-    case store::ConnectionType::kSaml: return "saml";
-    case store::ConnectionType::kOAuth: return "oauth";
-    case store::ConnectionType::kPasswordless: return "passwordless";
-  }
-  return "unknown";
-}
-
 std::string ConnectionKindLabel(store::ConnectionType type) {
   switch (type) {
     case store::ConnectionType::kOidc:

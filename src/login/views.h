@@ -110,8 +110,6 @@ http::Response PasswordlessPage(int status, const PasswordlessView& view, std::s
 http::Response MagicConfirmPage(const MagicConfirmView& view, std::string_view form_action);
 http::Response SelectAccountPage(int status, const SelectAccountView& view, std::string_view form_action);
 
-// "oidc", "saml", "oauth", "passwordless".
-std::string ConnectionTypeName(store::ConnectionType type);
 // "Single sign-on" for OIDC and SAML, "Social sign-in", "Passwordless sign-in".
 std::string ConnectionKindLabel(store::ConnectionType type);
 // "Google" for "google" ...; other providers as given.
