@@ -116,13 +116,15 @@ std::variant<Upstream, http::Response> SsoHandlers::LoadUpstream(const http::Req
     return kit_.Internal(req, connection.error());
   }
   if (!connection->enabled || connection->type == store::ConnectionType::kPasswordless) return unavailable();
-  if (deps_.connectors == nullptr || !IsConfigured(*connection)) {
+  auto not_set_up = [&] {
     return kit_.Error(req, 503, "Sign-in method not set up",
                       "This way of signing in has not been set up yet. Choose another, or ask your administrator.",
                       retry);
-  }
+  };
+  if (deps_.connectors == nullptr) return not_set_up();
   auto config = ToConnectorConfig(*connection, deps_.connection_secrets_key);
   if (!config.ok()) return kit_.Internal(req, config.error());
+  if (config->settings_json == "{}" && config->client_secret.empty()) return not_set_up();
   auto connector = deps_.connectors->Get(*config);
   if (!connector.ok()) return kit_.Internal(req, connector.error());
   Upstream up{.connection = std::move(connection).value(), .connector = std::move(connector).value(), .callback_url = {}};

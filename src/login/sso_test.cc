@@ -4,6 +4,11 @@
 
 #include <boost/json.hpp>
 
+#include "connectors/http/client.h"
+#include "connectors/sso/registry.h"
+#include "common/encoding.h"
+#include "common/url.h"
+#include "crypto/hash.h"
 #include "login/linking.h"
 #include "login/login_fixture.h"
 #include "login/sso_config.h"
@@ -93,6 +98,65 @@ TEST_F(LinkingTest, NoSubjectOrNoUsableEmailIsAMissingMandatoryAttribute) {
   EXPECT_EQ(std::get<std::string>(Resolve(kGoogle, Id("g-1", "not an email", true))), "mandatory_attribute_missing");
   ASSERT_OK_AND_ASSIGN(std::vector<store::User>, users, store_->ListUsers());
   EXPECT_TRUE(users.empty());
+}
+
+// The upstream leg's start with a real registry: an SSO connection without settings is "not set
+// up" (no call anywhere); one with settings leaves for its IdP with a bound, stored leg.
+class SsoStartTest : public LoginFixture {
+ protected:
+  void SetUp() override {
+    LoginFixture::SetUp();
+    deps_->connectors = &registry_;
+    deps_->connection_secrets_key = std::string(32, 'k');
+    deps_->sso_key = std::string(32, 's');
+    router_ = std::make_unique<http::Router>();
+    MountLogin(*router_, *deps_);
+  }
+  std::string TxFor(const char* connection) {
+    oauth::LoginTransaction tx = BaseTx();
+    tx.connection_id = connection;
+    return Seal(tx);
+  }
+
+  connectors::http::HttpClient http_{connectors::http::ClientOptions{}};
+  sso::Registry registry_{{.http = http_, .clock = clock_, .random = random_, .base_url = std::string(kIssuer)}, {}};
+};
+
+TEST_F(SsoStartTest, AConnectionWithoutSettingsIsNotSetUp) {
+  http::Response r = Get("/login/sso?tx=" + TxFor(kOrgSso));
+  EXPECT_EQ(r.status, 503);
+  EXPECT_THAT(r.body, HasSubstr("has not been set up yet"));
+}
+
+TEST_F(SsoStartTest, AConfiguredConnectionLeavesForItsIdpWithAStoredBoundLeg) {
+  // GitHub's preset has no discovery: Start makes no network call.
+  ASSERT_TRUE(store_->SetConnectionEnabled(kGithub, true, clock_.NowSeconds()).ok());
+  store::Connection c = store_->GetConnection(kGithub).value();
+  auto settings = MakeStoredSettings(c, R"({"client_id":"gh-github"})", std::string("secret"),
+                                     deps_->connection_secrets_key, random_);
+  ASSERT_TRUE(settings.ok()) << settings.status().ToString();
+  ASSERT_TRUE(store_->SetConnectionSettings(kGithub, *settings, clock_.NowSeconds()).ok());
+  http::Response r = Get("/login/sso?tx=" + TxFor(kGithub));
+  ASSERT_EQ(r.status, 302) << r.body;
+  const std::string location = HeaderOf(r, "Location");
+  EXPECT_THAT(location, StartsWith("https://github.com/login/oauth/authorize?"));
+  EXPECT_THAT(location, HasSubstr("client_id=gh-github"));
+  EXPECT_THAT(location, HasSubstr("redirect_uri=https%3A%2F%2Fauth.example%2Fsso%2Foidc%2Fcallback"));
+  EXPECT_THAT(HeaderOf(r, "Set-Cookie"), StartsWith("__Host-gh_csrf="));
+  // The leg is stored under the hash of the state the IdP will send back, once.
+  auto query = ParseQuery(location.substr(location.find('?') + 1));
+  ASSERT_TRUE(query.ok());
+  std::string state;
+  for (const auto& [k, v] : *query) {
+    if (k == "state") state = v;
+  }
+  ASSERT_EQ(state.size(), 43u);
+  const std::string relay_hash = HexEncode(crypto::Sha256(state));
+  auto leg = store_->TakeUpstreamLogin(relay_hash, clock_.NowSeconds());
+  ASSERT_TRUE(leg.ok()) << leg.status().ToString();
+  EXPECT_EQ(leg->connection_id, kGithub);
+  EXPECT_EQ(leg->upstream_state.find("\"v\""), std::string::npos) << "the connector's state is sealed";
+  EXPECT_EQ(store_->TakeUpstreamLogin(relay_hash, clock_.NowSeconds()).status().code(), StatusCode::kNotFound);
 }
 
 class SettingsTest : public LoginFixture {

@@ -23,8 +23,8 @@ Status Registry::Validate(const ConnectionConfig& config) {
   return InvalidArgumentError("connections of type " + config.type + " have no upstream identity provider");
 }
 
-Result<Registry::Entry> Registry::Build(const ConnectionConfig& config) const {
-  Entry e{.config = config, .connector = nullptr, .saml = nullptr};
+Result<Registry::Built> Registry::Build(const ConnectionConfig& config) const {
+  Built e;
   if (config.type == "saml") {
     ASSIGN_OR_RETURN(std::unique_ptr<SamlConnector> saml, MakeSamlConnector(context_, config, saml_key_));
     e.saml = std::shared_ptr<const SamlConnector>(std::move(saml));
@@ -39,30 +39,30 @@ Result<Registry::Entry> Registry::Build(const ConnectionConfig& config) const {
   return InvalidArgumentError("connections of type " + config.type + " have no upstream identity provider");
 }
 
-Result<Registry::Entry> Registry::Lookup(const ConnectionConfig& config) const {
+Result<Registry::Built> Registry::Lookup(const ConnectionConfig& config) const {
   {
     std::lock_guard lock(mu_);
     if (auto it = entries_.find(config.id); it != entries_.end() && SameConfig(it->second.config, config)) {
-      return it->second;
+      return it->second.built;
     }
   }
   // Built outside the lock (parsing SAML metadata is not free); two threads may both build,
   // the last one's connector stays.
-  ASSIGN_OR_RETURN(Entry built, Build(config));
+  ASSIGN_OR_RETURN(Built built, Build(config));
   std::lock_guard lock(mu_);
-  entries_[config.id] = built;
+  entries_[config.id] = Entry{config, built};
   return built;
 }
 
 Result<std::shared_ptr<const Connector>> Registry::Get(const ConnectionConfig& config) const {
-  ASSIGN_OR_RETURN(Entry e, Lookup(config));
-  return e.connector;
+  ASSIGN_OR_RETURN(Built built, Lookup(config));
+  return built.connector;
 }
 
 Result<std::shared_ptr<const SamlConnector>> Registry::GetSaml(const ConnectionConfig& config) const {
   if (config.type != "saml") return InvalidArgumentError("connection " + config.id + " is not a SAML connection");
-  ASSIGN_OR_RETURN(Entry e, Lookup(config));
-  return e.saml;
+  ASSIGN_OR_RETURN(Built built, Lookup(config));
+  return built.saml;
 }
 
 }  // namespace gatehouse::connectors::sso

@@ -32,13 +32,17 @@ class Registry {
   Result<std::shared_ptr<const SamlConnector>> GetSaml(const ConnectionConfig& config) const;
 
  private:
-  struct Entry {
-    ConnectionConfig config;
+  struct Built {
     std::shared_ptr<const Connector> connector;
     std::shared_ptr<const SamlConnector> saml;  // the same object, when type is "saml"
   };
-  Result<Entry> Build(const ConnectionConfig& config) const;
-  Result<Entry> Lookup(const ConnectionConfig& config) const;
+  struct Entry {
+    ConnectionConfig config;  // what it was built from
+    Built built;
+  };
+  Result<Built> Build(const ConnectionConfig& config) const;
+  // The cached connector for `config`, built when missing or stale (no copy of the settings).
+  Result<Built> Lookup(const ConnectionConfig& config) const;
 
   ConnectorContext context_;
   SamlServiceProviderKey saml_key_;
