@@ -36,6 +36,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
+import { Jar, request as httpRequest } from './lib/http.mjs';
 
 const [MODE, REP = '1'] = process.argv.slice(2);
 const env = (k, d) => process.env[k] ?? d;
@@ -106,43 +107,7 @@ await new Promise((res, rej) => { sink.once('error', rej); sink.listen(SMTP_PORT
 
 // ---- HTTP client with cookie jars (as login-flow.mjs)
 const agent = new http.Agent({ keepAlive: true, maxSockets: C });
-function request(method, url, headers, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers, agent }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-class Jar {
-  #c = new Map();
-  store(setCookie = []) {
-    for (const line of setCookie) {
-      const [pair, ...attrs] = line.split(';').map((s) => s.trim());
-      const i = pair.indexOf('=');
-      const name = pair.slice(0, i); const value = pair.slice(i + 1);
-      let path = '/'; let expired = false;
-      for (const a of attrs) {
-        const [k, v] = a.split('=');
-        if (k.toLowerCase() === 'path') path = v;
-        if (k.toLowerCase() === 'expires' && Date.parse(v) <= Date.now()) expired = true;
-        if (k.toLowerCase() === 'max-age' && Number(v) <= 0) expired = true;
-      }
-      const key = `${name}\u0000${path}`;
-      if (expired || value === '') this.#c.delete(key); else this.#c.set(key, { name, value, path });
-    }
-  }
-  header(pathname) {
-    const out = [];
-    for (const { name, value, path } of this.#c.values()) {
-      if (path === '/' || pathname === path || pathname.startsWith(path.endsWith('/') ? path : `${path}/`)) out.push(`${name}=${value}`);
-    }
-    return out.join('; ');
-  }
-}
+const request = (method, url, headers, body) => httpRequest(agent, method, url, headers, body);
 async function step(base, jar, method, url, expect, form, headers = {}) {
   const u = new URL(url, base);
   const h = { ...headers };

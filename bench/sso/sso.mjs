@@ -29,6 +29,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import { Jar, request as httpRequest } from '../lib/http.mjs';
 
 const REP = process.argv[2] ?? '1';
 const env = (k, d) => process.env[k] ?? d;
@@ -47,44 +48,7 @@ const GH_ORIGIN = new URL(GH).origin; const UP_ORIGIN = new URL(UPSTREAM).origin
 // ---- HTTP with keep-alive agents (one per server) and cookie jars
 const agents = new Map([[GH_ORIGIN, new http.Agent({ keepAlive: true, maxSockets: C })],
   [UP_ORIGIN, new http.Agent({ keepAlive: true, maxSockets: C })]]);
-function request(method, url, headers, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers, agent: agents.get(url.origin) }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-class Jar {
-  #c = new Map();
-  store(setCookie = []) {
-    for (const line of setCookie) {
-      const [pair, ...attrs] = line.split(';').map((s) => s.trim());
-      const i = pair.indexOf('=');
-      const name = pair.slice(0, i); const value = pair.slice(i + 1);
-      let path = '/'; let expired = false;
-      for (const a of attrs) {
-        const [k, v] = a.split('=');
-        if (k.toLowerCase() === 'path') path = v;
-        if (k.toLowerCase() === 'expires' && Date.parse(v) <= Date.now()) expired = true;
-        if (k.toLowerCase() === 'max-age' && Number(v) <= 0) expired = true;
-      }
-      const key = `${name}\u0000${path}`;
-      if (expired || value === '') this.#c.delete(key); else this.#c.set(key, { name, value, path });
-    }
-  }
-  header(pathname) {
-    const out = [];
-    for (const { name, value, path } of this.#c.values()) {
-      if (path === '/' || pathname === path || pathname.startsWith(path.endsWith('/') ? path : `${path}/`)) out.push(`${name}=${value}`);
-    }
-    return out.join('; ');
-  }
-  names() { return [...this.#c.values()].map((c) => c.name); }
-}
+const request = (method, url, headers, body) => httpRequest(agents.get(url.origin), method, url, headers, body);
 
 // Steps: name, group. lat[i] collects the latencies (ms) of step i of the timed logins.
 const STEPS = [
