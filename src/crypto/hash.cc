@@ -19,12 +19,24 @@ namespace {
   std::abort();
 }
 
+// SHA-256 fetched once. EVP_sha256() makes OpenSSL 3 look the implementation up again on every
+// digest (an "implicit fetch" under a lock); tokens, codes and signing inputs are hashed on
+// every request.
+const EVP_MD* Sha256Md() {
+  static EVP_MD* const md = [] {
+    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (m == nullptr) Die("SHA-256 fetch");
+    return m;
+  }();
+  return md;
+}
+
 }  // namespace
 
 std::string Sha256(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1 || len != 32) {
+  if (EVP_Digest(data.data(), data.size(), md, &len, Sha256Md(), nullptr) != 1 || len != 32) {
     Die("SHA-256");
   }
   return std::string(reinterpret_cast<const char*>(md), len);

@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include <boost/json/parse.hpp>
@@ -14,6 +15,8 @@
 #include <array>
 #include <cstring>
 #include <exception>
+#include <mutex>
+#include <vector>
 
 #include "common/encoding.h"
 #include "crypto/hash.h"
@@ -180,20 +183,75 @@ std::string PublicJwk(JwsAlg alg, const std::string& kid, const PublicMembers& m
   return out;
 }
 
-Result<std::string> SignWith(JwsAlg alg, EVP_PKEY* pkey, std::string_view input) {
-  // A fresh context per call: contexts are not shareable across threads, the key is.
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  std::size_t len = 0;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, pkey) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len, U8(input), input.size()) != 1) {
-    return InternalError("jws sign: " + TakeOpensslError());
+// A signing context prepared for `pkey`: EVP_PKEY_sign_init, PKCS#1 v1.5 padding and the
+// SHA-256 DigestInfo for RSA. Null on failure (the error queue says why).
+PkeyCtxPtr NewSigner(JwsAlg alg, EVP_PKEY* pkey) {
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1) return nullptr;
+  if (alg == JwsAlg::kRS256 && (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 ||
+                                EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) != 1)) {
+    return nullptr;
   }
-  std::string sig(len, '\0');
-  auto* out = reinterpret_cast<unsigned char*>(sig.data());
-  if (EVP_DigestSign(ctx.get(), out, &len, U8(input), input.size()) != 1) {
-    return InternalError("jws sign: " + TakeOpensslError());
+  return ctx;
+}
+
+// Prepared signing contexts, reused. Setting one up (the provider fetch under OpenSSL's lock,
+// the key's export to the provider, the padding) costs about a third of an ES256 signature, and
+// EVP_PKEY_sign on a prepared context may be repeated; a context is not safe to use from two
+// threads at once, so each call takes one from here and gives it back.
+class SignerPool {
+ public:
+  SignerPool(JwsAlg alg, EVP_PKEY* pkey) : alg_(alg), pkey_(pkey) {}
+
+  Result<std::string> Sign(std::string_view input) {
+    PkeyCtxPtr ctx = Take();
+    if (!ctx) return InternalError("jws sign: " + TakeOpensslError());
+    const std::string digest = Sha256(input);  // JWS signs SHA-256(signing input) (RFC 7518 §3)
+    std::size_t len = 0;
+    if (EVP_PKEY_sign(ctx.get(), nullptr, &len, U8(digest), digest.size()) != 1) {
+      return InternalError("jws sign: " + TakeOpensslError());
+    }
+    std::string sig(len, '\0');
+    if (EVP_PKEY_sign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, U8(digest),
+                      digest.size()) != 1) {
+      return InternalError("jws sign: " + TakeOpensslError());  // the context is dropped
+    }
+    sig.resize(len);
+    Give(std::move(ctx));
+    return sig;
   }
-  sig.resize(len);
+
+ private:
+  // At most this many idle contexts are kept: one per thread that signs at the same time.
+  static constexpr std::size_t kMaxIdle = 64;
+
+  PkeyCtxPtr Take() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!idle_.empty()) {
+        PkeyCtxPtr ctx = std::move(idle_.back());
+        idle_.pop_back();
+        return ctx;
+      }
+    }
+    return NewSigner(alg_, pkey_);
+  }
+
+  void Give(PkeyCtxPtr ctx) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (idle_.size() < kMaxIdle) idle_.push_back(std::move(ctx));
+  }
+
+  const JwsAlg alg_;
+  EVP_PKEY* const pkey_;  // owned by the SigningKey that owns this pool
+  std::mutex mu_;
+  std::vector<PkeyCtxPtr> idle_;
+};
+
+Result<std::string> SignWith(JwsAlg alg, SignerPool& signers, std::string_view input) {
+  ASSIGN_OR_RETURN(std::string sig, signers.Sign(input));
+  const std::size_t len = sig.size();
+  const auto* out = U8(sig);
   if (alg == JwsAlg::kRS256) return sig;
 
   // ES256: OpenSSL emits a DER ECDSA-Sig-Value; JWS wants R || S, each 32 bytes (RFC 7518 §3.4).
@@ -399,11 +457,16 @@ Result<VerificationKey> VerificationKey::FromJwkJson(std::string_view jwk_json) 
 // ---- SigningKey ----
 
 struct SigningKey::Impl {
+  Impl(JwsAlg a, PkeyPtr k, std::string id, std::string jwk, VerificationKey pub)
+      : alg(a), pkey(std::move(k)), kid(std::move(id)), public_jwk_json(std::move(jwk)),
+        public_key(std::move(pub)), signers(alg, pkey.get()) {}
+
   JwsAlg alg;
   PkeyPtr pkey;
   std::string kid;
   std::string public_jwk_json;  // built once: JWKS responses are served at high rates
   VerificationKey public_key;
+  SignerPool signers;  // uses pkey, so declared after it
 };
 
 SigningKey::SigningKey(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -447,7 +510,7 @@ Result<SigningKey> SigningKey::Generate(JwsAlg alg, int rsa_bits) {
   VerificationKey pub(std::make_shared<const VerificationKey::Impl>(
       VerificationKey::Impl{alg, PkeyPtr(pkey.get()), d.kid}));
   return SigningKey(std::unique_ptr<Impl>(
-      new Impl{alg, std::move(pkey), std::move(d.kid), std::move(d.public_jwk_json), std::move(pub)}));
+      new Impl(alg, std::move(pkey), std::move(d.kid), std::move(d.public_jwk_json), std::move(pub))));
 }
 
 Result<SigningKey> SigningKey::FromPkcs8Der(JwsAlg alg, std::string_view der) {
@@ -469,7 +532,7 @@ Result<SigningKey> SigningKey::FromPkcs8Der(JwsAlg alg, std::string_view der) {
   VerificationKey pub(std::make_shared<const VerificationKey::Impl>(
       VerificationKey::Impl{alg, PkeyPtr(pkey.get()), d.kid}));
   return SigningKey(std::unique_ptr<Impl>(
-      new Impl{alg, std::move(pkey), std::move(d.kid), std::move(d.public_jwk_json), std::move(pub)}));
+      new Impl(alg, std::move(pkey), std::move(d.kid), std::move(d.public_jwk_json), std::move(pub))));
 }
 
 JwsAlg SigningKey::alg() const { return impl_->alg; }
@@ -491,7 +554,7 @@ std::string SigningKey::ToPkcs8Der() const {
 }
 
 Result<std::string> SigningKey::Sign(std::string_view signing_input) const {
-  return SignWith(impl_->alg, impl_->pkey.get(), signing_input);
+  return SignWith(impl_->alg, impl_->signers, signing_input);
 }
 
 }  // namespace gatehouse::crypto

@@ -10,8 +10,10 @@
 
 #include <boost/json.hpp>
 
+#include <atomic>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/encoding.h"
@@ -264,6 +266,54 @@ TEST(SigningKeyTest, SignAndVerify) {
   auto sig = RsaKey().Sign("x");
   ASSERT_TRUE(sig.ok());
   EXPECT_FALSE(EcKey().Public().Verify("x", *sig));
+}
+
+TEST(SigningKeyTest, Rs256IsPkcs1V15OverSha256) {
+  // RSASSA-PKCS1-v1_5 is deterministic: the signature must be byte for byte what OpenSSL's
+  // one-shot EVP_DigestSign with SHA-256 gives for the same key (RFC 7518 §3.3).
+  const std::string der = RsaKey().ToPkcs8Der();
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  PKCS8_PRIV_KEY_INFO* p8 = d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(der.size()));
+  ASSERT_NE(p8, nullptr);
+  EVP_PKEY* pkey = EVP_PKCS82PKEY(p8);
+  PKCS8_PRIV_KEY_INFO_free(p8);
+  ASSERT_NE(pkey, nullptr);
+  for (std::string_view input : {"header.payload", "", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0"}) {
+    EVP_MD_CTX* md = EVP_MD_CTX_new();
+    std::size_t len = 512;
+    std::string expected(len, '\0');
+    ASSERT_EQ(EVP_DigestSignInit(md, nullptr, EVP_sha256(), nullptr, pkey), 1);
+    ASSERT_EQ(EVP_DigestSign(md, reinterpret_cast<unsigned char*>(expected.data()), &len,
+                             reinterpret_cast<const unsigned char*>(input.data()), input.size()),
+              1);
+    EVP_MD_CTX_free(md);
+    expected.resize(len);
+    auto sig = RsaKey().Sign(input);
+    ASSERT_TRUE(sig.ok());
+    EXPECT_EQ(*sig, expected) << input;
+  }
+  EVP_PKEY_free(pkey);
+}
+
+TEST(SigningKeyTest, SignsFromManyThreadsAtOnce) {
+  // Signing contexts are reused across calls; no two threads may ever share one.
+  constexpr int kThreads = 8;
+  std::vector<std::thread> threads;
+  std::atomic<int> good{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 40; ++i) {
+        const SigningKey& key = (i % 8 == 0) ? RsaKey() : EcKey();
+        const std::string input = "h." + std::to_string(t) + "." + std::to_string(i);
+        auto sig = key.Sign(input);
+        if (sig.ok() && key.Public().Verify(input, *sig) && !key.Public().Verify(input + "x", *sig)) {
+          good.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(good.load(), kThreads * 40);
 }
 
 TEST(SigningKeyTest, Es256RejectsDerSignatures) {
