@@ -54,13 +54,8 @@ std::int64_t SaturatingAdd(std::int64_t a, std::int64_t b) {
 
 Status Reject(std::string message) { return UnauthenticatedError("jwt: " + std::move(message)); }
 
-}  // namespace
-
-Result<std::string> SignJwt(const SigningKey& key, std::string_view claims_json, std::string_view typ) {
-  // A cheap check next to a signature (microseconds against about a millisecond for RS256): we
-  // never issue a token that our own VerifyJwt would refuse.
-  if (!ParseObject(claims_json)) return InvalidArgumentError("jwt: claims are not a JSON object");
-
+// header.payload.signature over claims known to be one serialized JSON object.
+Result<std::string> SignObjectJson(const SigningKey& key, std::string_view claims_json, std::string_view typ) {
   // Fixed member order; kid is base64url and alg a constant, so only typ needs escaping.
   std::string header = R"({"alg":")";
   header += JwsAlgName(key.alg());
@@ -77,6 +72,19 @@ Result<std::string> SignJwt(const SigningKey& key, std::string_view claims_json,
   token += '.';
   token += Base64UrlEncode(signature);
   return token;
+}
+
+}  // namespace
+
+Result<std::string> SignJwt(const SigningKey& key, std::string_view claims_json, std::string_view typ) {
+  // A cheap check next to a signature: we never issue a token that our own VerifyJwt would refuse.
+  if (!ParseObject(claims_json)) return InvalidArgumentError("jwt: claims are not a JSON object");
+  return SignObjectJson(key, claims_json, typ);
+}
+
+Result<std::string> SignJwt(const SigningKey& key, const boost::json::object& claims, std::string_view typ) {
+  // Serialized from an object, so an object by construction: no second parse.
+  return SignObjectJson(key, boost::json::serialize(claims), typ);
 }
 
 Result<VerifiedJwt> VerifyJwt(std::string_view token, std::span<const VerificationKey> keys,

@@ -23,6 +23,9 @@ namespace gatehouse::crypto {
 // `claims_json` must be a serialized JSON object (the caller builds it); it is checked, and
 // kInvalidArgument returned otherwise, so we never issue a token VerifyJwt would refuse.
 Result<std::string> SignJwt(const SigningKey& key, std::string_view claims_json, std::string_view typ = "JWT");
+// The same for claims the caller holds as an object (what the token issuer does): serialized
+// here, and not parsed again.
+Result<std::string> SignJwt(const SigningKey& key, const boost::json::object& claims, std::string_view typ = "JWT");
 
 struct VerifiedJwt {
   boost::json::object header;

@@ -83,6 +83,20 @@ TEST(SignJwtTest, SignsAndVerifiesBothAlgs) {
   }
 }
 
+TEST(SignJwtTest, FromAnObjectCarriesItsSerialization) {
+  boost::json::object claims = boost::json::parse(kClaims).as_object();
+  claims["note"] = "quote \" and \\ and \u00e9";
+  for (const SigningKey* key : {&RsaKey(), &EcKey()}) {
+    auto token = SignJwt(*key, claims, "at+jwt");
+    ASSERT_TRUE(token.ok()) << token.status().ToString();
+    EXPECT_EQ(*Base64UrlDecode(Split(*token)[1]), boost::json::serialize(claims));
+    auto verified = VerifyJwt(*token, BothPublic(), kBoth);
+    ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+    EXPECT_EQ(verified->claims, claims);
+    EXPECT_EQ(verified->header.at("typ").as_string(), "at+jwt");
+  }
+}
+
 TEST(SignJwtTest, TypIsEscaped) {
   auto token = SignJwt(EcKey(), kClaims, "at+jwt");
   ASSERT_TRUE(token.ok());

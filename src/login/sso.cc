@@ -420,7 +420,7 @@ http::Response SsoHandlers::IdpInitiated(const http::Request& req, const Upstrea
   if (auto email = ValidateEmail(identity.email)) claims["login_hint"] = AsciiLower(*email);
   const std::string_view relay = form.Get("RelayState");
   if (!relay.empty() && relay.size() <= kMaxRelay) claims["relay_state"] = relay;
-  auto token = crypto::SignJwt(*keys->signing, boost::json::serialize(claims));
+  auto token = crypto::SignJwt(*keys->signing, claims);
   if (!token.ok()) return kit_.Internal(req, token.error());
   log::Info("idp-initiated login", {{"request_id", req.request_id}, {"connection_id", std::string_view(up.connection.id)}});
   return ContinuePage(AppendQuery(initiate, {{"idp_initiated_login", *token}}));

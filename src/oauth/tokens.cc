@@ -73,7 +73,7 @@ Result<IssuedToken> TokenIssuer::Sign(json::object claims, std::string_view typ,
                                       std::string jti) const {
   auto snapshot = keys_.Current();
   if (!snapshot || !snapshot->signing) return UnavailableError("no signing key");
-  ASSIGN_OR_RETURN(std::string jwt, crypto::SignJwt(*snapshot->signing, json::serialize(claims), typ));
+  ASSIGN_OR_RETURN(std::string jwt, crypto::SignJwt(*snapshot->signing, claims, typ));
   return IssuedToken{.jwt = std::move(jwt), .jti = std::move(jti), .expires_at = expires_at};
 }
 
