@@ -140,10 +140,18 @@ class OperationsTest(GatehouseTestCase):
             self.assertEqual(headers["x-request-id"], "trace-abc.1")
             _, headers, _ = server.get("/keys", headers={"X-Request-Id": "bad id\"{"})
             self.assertNotEqual(headers["x-request-id"], "bad id\"{")
-            status, headers, body = server.get("/metrics")
-            self.assertEqual(status, 200)
-            text = body.decode()
-            self.assertIn('gatehouse_http_requests_total{route="/keys",code="200"} 5', text)
+            # A request is counted once its answer is written, so the last /keys, answered on one
+            # I/O thread, may not be counted yet when /metrics (a new connection) is served by the
+            # other one: read until it is, then check every figure.
+            keys_counted = 'gatehouse_http_requests_total{route="/keys",code="200"} 5\n'
+
+            def metrics_text():
+                status, _, body = server.get("/metrics")
+                self.assertEqual(status, 200)
+                text = body.decode()
+                return text if keys_counted in text else None
+
+            text = wait_until(metrics_text, what="the fifth /keys request to be counted")
             self.assertIn('gatehouse_http_requests_total{route="unmatched",code="404"} 1', text)
             self.assertIn('gatehouse_http_request_duration_seconds_count{route="/keys"} 5', text)
             self.assertIn("# TYPE gatehouse_http_request_duration_seconds histogram", text)
