@@ -22,6 +22,7 @@ Knobs (query parameters, for making bad responses; signing happens after them):
   x_not_on_or_after=SECONDS (relative to now; negative: in the past)   x_not_before=SECONDS
   x_status=Requester|Responder|AuthnFailed ...   a non-success status (no assertion)
   x_nameid=..   x_nameid_format=..
+  x_sha1=1        sign with RSA-SHA1 and SHA-1 digests (what legacy IdPs still send)
 
   POST /_control  a JSON object of knobs (names as above, values as strings) applied to every
                   later request that does not set them itself; {} clears them. For tests whose
@@ -51,7 +52,7 @@ from saml2.metadata import create_metadata_string
 from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NameID
 from saml2.server import Server
 from saml2.sigver import pre_signature_part, signed_instance_factory
-from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+from saml2.xmldsig import DIGEST_SHA1, DIGEST_SHA256, SIG_RSA_SHA1, SIG_RSA_SHA256
 
 SIG_ALG_RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 STATUS = "urn:oasis:names:tc:SAML:2.0:status:"
@@ -157,18 +158,18 @@ class Idp:
         if "x_issuer" in q:
             resp.issuer.text = q["x_issuer"]
             assertion.issuer.text = q["x_issuer"]
-        return self.sign(resp, assertion, q.get("x_sign", "both"))
+        return self.sign(resp, assertion, q.get("x_sign", "both"), sha1="x_sha1" in q)
 
-    def sign(self, resp, assertion, what):
+    def sign(self, resp, assertion, what, sha1=False):
         idp = self.idp()
         to_sign = []
+        algs = dict(digest_alg=DIGEST_SHA1, sign_alg=SIG_RSA_SHA1) if sha1 else \
+            dict(digest_alg=DIGEST_SHA256, sign_alg=SIG_RSA_SHA256)
         if assertion is not None and what in ("assertion", "both"):
-            assertion.signature = pre_signature_part(assertion.id, idp.sec.my_cert, 1,
-                                                     digest_alg=DIGEST_SHA256, sign_alg=SIG_RSA_SHA256)
+            assertion.signature = pre_signature_part(assertion.id, idp.sec.my_cert, 1, **algs)
             to_sign.append((class_name(assertion), assertion.id))
         if what in ("response", "both"):
-            resp.signature = pre_signature_part(resp.id, idp.sec.my_cert, 1,
-                                                digest_alg=DIGEST_SHA256, sign_alg=SIG_RSA_SHA256)
+            resp.signature = pre_signature_part(resp.id, idp.sec.my_cert, 1, **algs)
             to_sign.append((class_name(resp), resp.id))
         xml = signed_instance_factory(resp, idp.sec, to_sign) if to_sign else resp
         return xml if isinstance(xml, str) else xml.to_string().decode()

@@ -215,6 +215,7 @@ Result<Outcome> SamlConnectorImpl::Finish(const CallbackInput& input) const {
   expect.acs_url = acs_url_;
   expect.request_id = input.upstream_state;
   expect.allow_idp_initiated = settings_.allow_idp_initiated;
+  expect.allow_sha1 = settings_.allow_sha1;
   expect.clock_skew_seconds = settings_.clock_skew_seconds;
   expect.now = context_.clock.NowSeconds();
   expect.attribute_mapping = settings_.attribute_mapping;
@@ -241,6 +242,9 @@ Result<SamlSettings> ParseSettings(std::string_view settings_json) {
     } else if (key == "allow_idp_initiated") {
       if (!value.is_bool()) return InvalidArgumentError("allow_idp_initiated must be a boolean");
       s.allow_idp_initiated = value.as_bool();
+    } else if (key == "allow_sha1") {
+      if (!value.is_bool()) return InvalidArgumentError("allow_sha1 must be a boolean");
+      s.allow_sha1 = value.as_bool();
     } else if (key == "clock_skew_seconds") {
       const auto n = value.is_int64()    ? std::optional<long long>(value.as_int64())
                      : value.is_uint64() ? std::optional<long long>(value.as_uint64() > 1000 ? 1000 : value.as_uint64())

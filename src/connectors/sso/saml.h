@@ -26,6 +26,9 @@
 //   idp_metadata_xml    required: the IdP's metadata (EntityDescriptor with an IDPSSODescriptor:
 //                       entity id, HTTP-Redirect SSO service, signing certificate)
 //   allow_idp_initiated optional bool, default false
+//   allow_sha1          optional bool, default false: signatures must use RSA/ECDSA with SHA-256,
+//                       -384 or -512 and SHA-256/-384/-512 digests; true also accepts RSA-SHA1 and
+//                       SHA-1 digests (legacy IdPs). Other algorithms (HMAC, DSA, MD5) never.
 //   clock_skew_seconds  optional, 0..300, default 60
 //   attribute_mapping   optional object: identity field -> attribute name, for email, name,
 //                       given_name, family_name, groups (defaults: common URIs and names; the

@@ -38,6 +38,7 @@ struct SamlSettings {
   std::string idp_metadata_xml;
   IdpMetadata idp;
   bool allow_idp_initiated = false;
+  bool allow_sha1 = false;  // accept RSA-SHA1 signatures and SHA-1 digests (legacy IdPs only)
   int clock_skew_seconds = 60;
   // identity field ("email", "name", "given_name", "family_name", "groups") -> attribute name
   std::map<std::string, std::string> attribute_mapping;
@@ -70,6 +71,7 @@ struct ResponseExpectations {
   std::string acs_url;
   std::string request_id;  // empty: unsolicited
   bool allow_idp_initiated = false;
+  bool allow_sha1 = false;
   int clock_skew_seconds = 60;
   UnixSeconds now = 0;
   std::map<std::string, std::string> attribute_mapping;

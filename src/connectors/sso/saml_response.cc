@@ -108,11 +108,31 @@ std::string RawJson(const std::vector<Attribute>& attrs, const std::vector<const
 
 enum class SignatureState { kAbsent, kValid };
 
+// The XML-DSig algorithms a signature may use (RFC 6931 names). SHA-1 (collisions are practical)
+// only when the connection says so; anything else (HMAC, DSA, MD5, unknown) never.
+bool IsAllowedSignatureMethod(std::string_view alg, bool allow_sha1) {
+  static constexpr std::string_view kAllowed[] = {
+      "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",   "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
+      "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",   "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
+      "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
+  };
+  for (std::string_view a : kAllowed) {
+    if (alg == a) return true;
+  }
+  return allow_sha1 && alg == "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
+}
+
+bool IsAllowedDigestMethod(std::string_view alg, bool allow_sha1) {
+  return alg == "http://www.w3.org/2001/04/xmlenc#sha256" || alg == "http://www.w3.org/2001/04/xmldsig-more#sha384" ||
+         alg == "http://www.w3.org/2001/04/xmlenc#sha512" ||
+         (allow_sha1 && alg == "http://www.w3.org/2000/09/xmldsig#sha1");
+}
+
 // The enveloped signature of `node` (the Response or the Assertion), if any. Its one Reference
 // must point at `node` by an ID that no other element of the document carries, so that what
 // xmlsec verified is `node` itself and not a look-alike elsewhere in the tree.
 std::variant<SignatureState, UpstreamError> CheckSignature(xmlNode* node, const std::map<std::string, int>& id_counts,
-                                                           SignatureVerifier verify, void* ctx) {
+                                                           bool allow_sha1, SignatureVerifier verify, void* ctx) {
   const std::vector<xmlNode*> sigs = Children(node, kNsDsig, "Signature");
   if (sigs.empty()) return SignatureState::kAbsent;
   const char* what = reinterpret_cast<const char*>(node->name);
@@ -122,9 +142,16 @@ std::variant<SignatureState, UpstreamError> CheckSignature(xmlNode* node, const 
   if (auto it = id_counts.find(id); it == id_counts.end() || it->second != 1) {
     return BadSignature(std::string(what) + " ID is not unique in the document");
   }
-  const std::vector<xmlNode*> refs = Children(FirstChild(sigs[0], kNsDsig, "SignedInfo"), kNsDsig, "Reference");
+  xmlNode* signed_info = FirstChild(sigs[0], kNsDsig, "SignedInfo");
+  const std::vector<xmlNode*> refs = Children(signed_info, kNsDsig, "Reference");
   if (refs.size() != 1 || Attr(refs[0], "URI").value_or("") != "#" + id) {
     return BadSignature(std::string("the signature does not reference the ") + what);
+  }
+  const std::string method = Attr(FirstChild(signed_info, kNsDsig, "SignatureMethod"), "Algorithm").value_or("");
+  const std::string digest = Attr(FirstChild(refs[0], kNsDsig, "DigestMethod"), "Algorithm").value_or("");
+  if (!IsAllowedSignatureMethod(method, allow_sha1) || !IsAllowedDigestMethod(digest, allow_sha1)) {
+    return BadSignature(std::string("the ") + what + " signature uses " + method + " with " + digest +
+                        " (SHA-256 or stronger is required; allow_sha1 accepts RSA-SHA1 from a legacy IdP)");
   }
   if (verify(ctx, node, id) != 0) return BadSignature(std::string("the ") + what + " signature does not verify");
   return SignatureState::kValid;
@@ -195,9 +222,9 @@ Outcome CheckResponse(std::string_view xml, const ResponseExpectations& expect, 
   xmlNode* assertion = assertions[0];
   if (assertion->parent != root) return Invalid("the assertion is not a child of the response");
 
-  auto response_sig = CheckSignature(root, id_counts, verify, verify_context);
+  auto response_sig = CheckSignature(root, id_counts, expect.allow_sha1, verify, verify_context);
   if (auto* e = std::get_if<UpstreamError>(&response_sig)) return *e;
-  auto assertion_sig = CheckSignature(assertion, id_counts, verify, verify_context);
+  auto assertion_sig = CheckSignature(assertion, id_counts, expect.allow_sha1, verify, verify_context);
   if (auto* e = std::get_if<UpstreamError>(&assertion_sig)) return *e;
   if (std::get<SignatureState>(response_sig) != SignatureState::kValid &&
       std::get<SignatureState>(assertion_sig) != SignatureState::kValid) {

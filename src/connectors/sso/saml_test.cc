@@ -358,6 +358,35 @@ TEST_F(SamlTest, SignatureWrappingIsRefused) {
   EXPECT_EQ(Code(o3), "signature_validation_failed") << Describe(o3);
 }
 
+// SHA-1 (RSA-SHA1 signatures, SHA-1 digests) only for a connection that allows it; algorithms
+// outside the list are refused before any verification.
+TEST_F(SamlTest, Sha1OnlyWhenAllowedAndOtherAlgorithmsNever) {
+  Make();
+  for (const std::string sign : {"response", "assertion", "both"}) {
+    std::string state;
+    const Outcome o = FinishXml(SpLogin("x_sha1=1&x_sign=" + sign, &state), state);
+    EXPECT_EQ(Code(o), "signature_validation_failed") << sign;
+    EXPECT_NE(Describe(o).find("xmldsig#rsa-sha1"), std::string::npos) << Describe(o);
+  }
+  std::string state;
+  std::string xml = SpLogin("x_sign=assertion", &state);
+  ReplaceOnce(xml, "xmldsig-more#rsa-sha256", "xmldsig#hmac-sha1");
+  Outcome o = FinishXml(xml, state);
+  EXPECT_EQ(Code(o), "signature_validation_failed");
+  EXPECT_NE(Describe(o).find("hmac-sha1"), std::string::npos) << Describe(o);
+  xml = SpLogin("x_sign=assertion", &state);
+  ReplaceOnce(xml, "http://www.w3.org/2001/04/xmlenc#sha256", "http://www.w3.org/2001/04/xmldsig-more#md5");
+  o = FinishXml(xml, state);
+  EXPECT_EQ(Code(o), "signature_validation_failed");
+  EXPECT_NE(Describe(o).find("#md5"), std::string::npos) << Describe(o);
+
+  Make(",\"allow_sha1\":true");
+  for (const std::string sign : {"response", "assertion", "both"}) {
+    EXPECT_EQ(Code(FinishXml(SpLogin("x_sha1=1&x_sign=" + sign, &state), state)), "ok") << sign;
+  }
+  EXPECT_EQ(Code(FinishXml(SpLogin("", &state), state)), "ok");  // SHA-256 still
+}
+
 TEST_F(SamlTest, WrongAudienceDestinationRecipientIssuer) {
   Make();
   ExpectSpError("x_audience=https://other.example/sp", "invalid_saml_response");
@@ -451,6 +480,8 @@ TEST_F(SamlTest, ValidateSettings) {
   };
   EXPECT_TRUE(check(Settings()).ok());
   EXPECT_TRUE(check(Settings(",\"clock_skew_seconds\":300,\"allow_idp_initiated\":false")).ok());
+  EXPECT_TRUE(check(Settings(",\"allow_sha1\":true")).ok());
+  EXPECT_FALSE(check(Settings(",\"allow_sha1\":\"yes\"")).ok());
   EXPECT_FALSE(check("not json").ok());
   EXPECT_FALSE(check("{}").ok());
   EXPECT_FALSE(check("{\"idp_metadata_xml\":\"<md:EntityDescriptor\"}").ok());
