@@ -35,17 +35,20 @@ void Router::Add(Method method, std::string path, Handler handler) {
   AddHandler(e.handlers, e.allow, method, std::move(handler));
 }
 
-void Router::AddBlocking(Method method, std::string path, Handler handler) {
+void Router::AddBlocking(Method method, std::string path, Handler handler, Lane lane) {
   Entry& e = EntryFor(std::move(path));
   AddHandler(e.handlers, e.allow, method, std::move(handler));
-  e.blocking.push_back(method);
+  e.blocking.emplace_back(method, lane);
 }
 
-bool Router::IsBlocking(const Request& request) const {
+Router::Lane Router::LaneOf(const Request& request) const {
   const Entry* entry = Find(request.path);
-  if (entry == nullptr) return false;
+  if (entry == nullptr) return Lane::kLoop;
   const Method wanted = request.method == Method::kHead ? Method::kGet : request.method;
-  return std::find(entry->blocking.begin(), entry->blocking.end(), wanted) != entry->blocking.end();
+  for (const auto& [method, lane] : entry->blocking) {
+    if (method == wanted) return lane;
+  }
+  return Lane::kLoop;
 }
 
 const Router::Entry* Router::Find(std::string_view path) const {
@@ -71,10 +74,10 @@ void Router::AddPrefix(Method method, std::string prefix, Handler handler) {
   AddHandler(e.handlers, e.allow, method, std::move(handler));
 }
 
-void Router::AddPrefixBlocking(Method method, std::string prefix, Handler handler) {
+void Router::AddPrefixBlocking(Method method, std::string prefix, Handler handler, Lane lane) {
   Entry& e = PrefixEntryFor(prefix);
   AddHandler(e.handlers, e.allow, method, std::move(handler));
-  e.blocking.push_back(method);
+  e.blocking.emplace_back(method, lane);
 }
 
 Router::Outcome Router::Dispatch(const Request& request) const {

@@ -29,15 +29,23 @@ class Router {
   void Add(Method method, std::string path, Handler handler);
   // Matches any path that starts with `prefix` (which should end in '/'). Exact routes win.
   void AddPrefix(Method method, std::string prefix, Handler handler);
-  // For handlers that may wait on another server (sending an email, later calling an upstream
-  // identity provider): the transport runs them on its blocking pool (ServerOptions::
-  // blocking_threads), so a slow server never stalls the event loop other connections share.
-  void AddBlocking(Method method, std::string path, Handler handler);
+
+  // Where the transport runs a route's handler.
+  enum class Lane {
+    kLoop,      // on the event loop: the handler never waits on another server
+    kOutbound,  // the blocking pool (ServerOptions::blocking_threads): it may wait on a server
+                // the deployment runs for itself (SMTP)
+    kUpstream,  // the upstream pool (ServerOptions::upstream_threads): it may wait on an identity
+                // provider somebody else runs; one that hangs can fill this pool, never the other
+  };
+  // For handlers that may wait on another server: the transport runs them off the event loop,
+  // so a slow server never stalls the loop other connections share.
+  void AddBlocking(Method method, std::string path, Handler handler, Lane lane = Lane::kOutbound);
   // AddPrefix for handlers that may wait on another server (as AddBlocking).
-  void AddPrefixBlocking(Method method, std::string prefix, Handler handler);
-  // True when `request` matches a route added with AddBlocking or AddPrefixBlocking (for its
-  // method).
-  bool IsBlocking(const Request& request) const;
+  void AddPrefixBlocking(Method method, std::string prefix, Handler handler, Lane lane = Lane::kOutbound);
+  // The lane of the route `request` matches (for its method); kLoop when none matches.
+  Lane LaneOf(const Request& request) const;
+  bool IsBlocking(const Request& request) const { return LaneOf(request) != Lane::kLoop; }
 
   struct Outcome {
     Response response;
@@ -53,7 +61,7 @@ class Router {
  private:
   struct Entry {
     std::vector<std::pair<Method, Handler>> handlers;
-    std::vector<Method> blocking;  // the methods added with AddBlocking
+    std::vector<std::pair<Method, Lane>> blocking;  // the methods added with AddBlocking
     RouteMetrics* metrics = nullptr;
     std::string allow;  // "GET, HEAD"
   };

@@ -68,6 +68,23 @@ TEST(RouterTest, BlockingPrefixRoutesAreMarkedPerMethod) {
   EXPECT_EQ(router.Dispatch(Get("/sso/saml/acs/conn_1")).response.status, 204);
 }
 
+TEST(RouterTest, BlockingRoutesCarryTheirLane) {
+  Router router;
+  auto ok = [](const Request&) { return Response::Text(200, ""); };
+  router.AddBlocking(Method::kPost, "/login/email", ok);
+  router.AddBlocking(Method::kGet, "/sso/oidc/callback", ok, Router::Lane::kUpstream);
+  router.AddPrefixBlocking(Method::kPost, "/sso/saml/acs/", ok, Router::Lane::kUpstream);
+  router.AddPrefixBlocking(Method::kPost, "/hooks/", ok, Router::Lane::kOutbound);
+  router.Add(Method::kGet, "/keys", ok);
+  EXPECT_EQ(router.LaneOf(Get("/login/email", Method::kPost)), Router::Lane::kOutbound);  // the default
+  EXPECT_EQ(router.LaneOf(Get("/sso/oidc/callback")), Router::Lane::kUpstream);
+  EXPECT_EQ(router.LaneOf(Get("/sso/oidc/callback", Method::kHead)), Router::Lane::kUpstream);
+  EXPECT_EQ(router.LaneOf(Get("/sso/saml/acs/conn_1", Method::kPost)), Router::Lane::kUpstream);
+  EXPECT_EQ(router.LaneOf(Get("/hooks/x", Method::kPost)), Router::Lane::kOutbound);
+  EXPECT_EQ(router.LaneOf(Get("/keys")), Router::Lane::kLoop);
+  EXPECT_EQ(router.LaneOf(Get("/nowhere")), Router::Lane::kLoop);
+}
+
 TEST(RouterTest, ThrowingHandlerIs500WithoutDetail) {
   Router router;
   router.Add(Method::kGet, "/boom", [](const Request&) -> Response { throw std::runtime_error("secret detail"); });

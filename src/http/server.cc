@@ -177,11 +177,16 @@ struct Server::Impl {
   // Loops other than 0 have no work until a connection arrives; these keep them running until
   // Stop. Touched only on loop 0's thread (Run sets them up before the loops start).
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
-  // Runs the handlers that may wait on other servers (Router::AddBlocking), off the loops.
+  // Run the handlers that may wait on other servers (Router::AddBlocking), off the loops: one
+  // pool per Router::Lane, so that one kind of slow server cannot take the other's threads.
   asio::thread_pool blocking_pool;
+  asio::thread_pool upstream_pool;
 
   Impl(ServerOptions o, const Router& r)
-      : options(std::move(o)), router(r), blocking_pool(static_cast<std::size_t>(std::max(1, options.blocking_threads))) {
+      : options(std::move(o)),
+        router(r),
+        blocking_pool(static_cast<std::size_t>(std::max(1, options.blocking_threads))),
+        upstream_pool(static_cast<std::size_t>(std::max(1, options.upstream_threads))) {
     int n = options.threads < 1 ? 1 : options.threads;
     for (int i = 0; i < n; ++i) loops.push_back(std::make_unique<Loop>());
   }
@@ -421,12 +426,12 @@ awaitable<void> Server::Impl::ServeHttp1(Loop& loop, Stream& stream, beast::flat
       outcome.response.close = true;
     } else if (!SplitTarget(msg.target(), req.path, req.query, why)) {
       outcome = {Response::JsonError(400, "invalid_request", why), router.metrics().unmatched()};
-    } else if (router.IsBlocking(req)) {
-      // The handler may wait on another server: it runs on the blocking pool while this loop
+    } else if (const Router::Lane lane = router.LaneOf(req); lane != Router::Lane::kLoop) {
+      // The handler may wait on another server: it runs on its lane's pool while this loop
       // goes on serving its other connections; the coroutine resumes here with the answer.
+      asio::thread_pool& pool = lane == Router::Lane::kUpstream ? upstream_pool : blocking_pool;
       outcome = co_await asio::co_spawn(
-          blocking_pool, [&]() -> awaitable<Router::Outcome> { co_return router.Dispatch(req); },
-          asio::use_awaitable);
+          pool, [&]() -> awaitable<Router::Outcome> { co_return router.Dispatch(req); }, asio::use_awaitable);
     } else {
       outcome = router.Dispatch(req);
     }
@@ -541,6 +546,7 @@ void Server::Run() {
   loop0.ioc.run();
   for (auto& t : threads) t.join();
   s.blocking_pool.join();
+  s.upstream_pool.join();
 }
 
 void Server::Stop() { impl_->BeginStop(); }

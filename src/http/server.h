@@ -31,8 +31,11 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;  // 0 picks a free port (see Server::port())
   int threads = 2;
-  // Threads for the routes added with Router::AddBlocking (they may wait on other servers).
+  // Threads for the routes added with Router::AddBlocking: Lane::kOutbound (they may wait on
+  // the deployment's own servers, e.g. SMTP) and Lane::kUpstream (they may wait on identity
+  // providers). Two pools, so IdPs that hang cannot hold up sign-in emails.
   int blocking_threads = 16;
+  int upstream_threads = 16;
   std::size_t header_limit = 16 * 1024;
   std::size_t body_limit = 64 * 1024;
   std::chrono::milliseconds request_timeout{10'000};  // first byte -> whole request read

@@ -469,11 +469,17 @@ http::Response SsoHandlers::SamlMetadata(const http::Request& req) const {
 void MountSso(http::Router& router, const std::shared_ptr<const PageKit>& kit) {
   auto h = std::make_shared<const SsoHandlers>(*kit);
   // Each handler may wait on an IdP (discovery, token exchange, JWKS): off the event loops.
-  router.AddBlocking(http::Method::kGet, "/login/sso", [kit, h](const http::Request& r) { return h->Start(r); });
-  router.AddBlocking(http::Method::kGet, std::string(kOidcCallbackPath),
-                     [kit, h](const http::Request& r) { return h->OidcCallback(r); });
-  router.AddPrefixBlocking(http::Method::kPost, std::string(kAcsPrefix),
-                           [kit, h](const http::Request& r) { return h->SamlAcs(r); });
+  // The routes that may call an IdP run on the upstream lane: IdPs that hang fill its pool, not
+  // the one that sends sign-in emails.
+  constexpr auto kUpstream = http::Router::Lane::kUpstream;
+  router.AddBlocking(
+      http::Method::kGet, "/login/sso", [kit, h](const http::Request& r) { return h->Start(r); }, kUpstream);
+  router.AddBlocking(
+      http::Method::kGet, std::string(kOidcCallbackPath),
+      [kit, h](const http::Request& r) { return h->OidcCallback(r); }, kUpstream);
+  router.AddPrefixBlocking(
+      http::Method::kPost, std::string(kAcsPrefix), [kit, h](const http::Request& r) { return h->SamlAcs(r); },
+      kUpstream);
   router.Add(http::Method::kGet, "/sso/continue", [kit, h](const http::Request& r) { return h->Continue(r); });
   router.AddPrefix(http::Method::kGet, std::string(kMetadataPrefix),
                    [kit, h](const http::Request& r) { return h->SamlMetadata(r); });
