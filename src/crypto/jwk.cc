@@ -183,11 +183,14 @@ std::string PublicJwk(JwsAlg alg, const std::string& kid, const PublicMembers& m
   return out;
 }
 
-// A signing context prepared for `pkey`: EVP_PKEY_sign_init, PKCS#1 v1.5 padding and the
-// SHA-256 DigestInfo for RSA. Null on failure (the error queue says why).
-PkeyCtxPtr NewSigner(JwsAlg alg, EVP_PKEY* pkey) {
+enum class KeyOp { kSign, kVerify };
+
+// A context prepared for signing or verifying with `pkey`: EVP_PKEY_sign_init/verify_init, and
+// PKCS#1 v1.5 padding with the SHA-256 DigestInfo for RSA. Null on failure.
+PkeyCtxPtr NewKeyContext(JwsAlg alg, EVP_PKEY* pkey, KeyOp op) {
   PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
-  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1) return nullptr;
+  if (!ctx) return nullptr;
+  if ((op == KeyOp::kSign ? EVP_PKEY_sign_init(ctx.get()) : EVP_PKEY_verify_init(ctx.get())) != 1) return nullptr;
   if (alg == JwsAlg::kRS256 && (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 ||
                                 EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) != 1)) {
     return nullptr;
@@ -195,36 +198,16 @@ PkeyCtxPtr NewSigner(JwsAlg alg, EVP_PKEY* pkey) {
   return ctx;
 }
 
-// Prepared signing contexts, reused. Setting one up (the provider fetch under OpenSSL's lock,
+// Prepared contexts of one key, reused. Setting one up (the provider fetch under OpenSSL's lock,
 // the key's export to the provider, the padding) costs about a third of an ES256 signature, and
-// EVP_PKEY_sign on a prepared context may be repeated; a context is not safe to use from two
-// threads at once, so each call takes one from here and gives it back.
-class SignerPool {
+// EVP_PKEY_sign/verify on a prepared context may be repeated (each call is one-shot: the digest
+// is passed in); a context is not safe to use from two threads at once, so each call takes one
+// from here and gives it back.
+class ContextPool {
  public:
-  SignerPool(JwsAlg alg, EVP_PKEY* pkey) : alg_(alg), pkey_(pkey) {}
+  ContextPool(JwsAlg alg, EVP_PKEY* pkey, KeyOp op) : alg_(alg), pkey_(pkey), op_(op) {}
 
-  Result<std::string> Sign(std::string_view input) {
-    PkeyCtxPtr ctx = Take();
-    if (!ctx) return InternalError("jws sign: " + TakeOpensslError());
-    const std::string digest = Sha256(input);  // JWS signs SHA-256(signing input) (RFC 7518 §3)
-    std::size_t len = 0;
-    if (EVP_PKEY_sign(ctx.get(), nullptr, &len, U8(digest), digest.size()) != 1) {
-      return InternalError("jws sign: " + TakeOpensslError());
-    }
-    std::string sig(len, '\0');
-    if (EVP_PKEY_sign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, U8(digest),
-                      digest.size()) != 1) {
-      return InternalError("jws sign: " + TakeOpensslError());  // the context is dropped
-    }
-    sig.resize(len);
-    Give(std::move(ctx));
-    return sig;
-  }
-
- private:
-  // At most this many idle contexts are kept: one per thread that signs at the same time.
-  static constexpr std::size_t kMaxIdle = 64;
-
+  // A prepared context, idle or new; null when OpenSSL fails (the error queue says why).
   PkeyCtxPtr Take() {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -234,7 +217,7 @@ class SignerPool {
         return ctx;
       }
     }
-    return NewSigner(alg_, pkey_);
+    return NewKeyContext(alg_, pkey_, op_);
   }
 
   void Give(PkeyCtxPtr ctx) {
@@ -242,14 +225,37 @@ class SignerPool {
     if (idle_.size() < kMaxIdle) idle_.push_back(std::move(ctx));
   }
 
+ private:
+  // At most this many idle contexts are kept: one per thread that uses the key at the same time.
+  static constexpr std::size_t kMaxIdle = 64;
+
   const JwsAlg alg_;
-  EVP_PKEY* const pkey_;  // owned by the SigningKey that owns this pool
+  EVP_PKEY* const pkey_;  // owned by the key object that owns this pool
+  const KeyOp op_;
   std::mutex mu_;
   std::vector<PkeyCtxPtr> idle_;
 };
 
-Result<std::string> SignWith(JwsAlg alg, SignerPool& signers, std::string_view input) {
-  ASSIGN_OR_RETURN(std::string sig, signers.Sign(input));
+// The raw signature: DER ECDSA-Sig-Value for ES256.
+Result<std::string> SignDigestOf(ContextPool& pool, std::string_view input) {
+  PkeyCtxPtr ctx = pool.Take();
+  if (!ctx) return InternalError("jws sign: " + TakeOpensslError());
+  const std::string digest = Sha256(input);  // JWS signs SHA-256(signing input) (RFC 7518 §3)
+  std::size_t len = 0;
+  if (EVP_PKEY_sign(ctx.get(), nullptr, &len, U8(digest), digest.size()) != 1) {
+    return InternalError("jws sign: " + TakeOpensslError());
+  }
+  std::string sig(len, '\0');
+  if (EVP_PKEY_sign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, U8(digest), digest.size()) != 1) {
+    return InternalError("jws sign: " + TakeOpensslError());  // the context is dropped
+  }
+  sig.resize(len);
+  pool.Give(std::move(ctx));
+  return sig;
+}
+
+Result<std::string> SignWith(JwsAlg alg, ContextPool& signers, std::string_view input) {
+  ASSIGN_OR_RETURN(std::string sig, SignDigestOf(signers, input));
   const std::size_t len = sig.size();
   const auto* out = U8(sig);
   if (alg == JwsAlg::kRS256) return sig;
@@ -267,7 +273,8 @@ Result<std::string> SignWith(JwsAlg alg, SignerPool& signers, std::string_view i
   return *rb + *sb;
 }
 
-bool VerifyWith(JwsAlg alg, EVP_PKEY* pkey, std::string_view input, std::string_view signature) {
+bool VerifyWith(JwsAlg alg, EVP_PKEY* pkey, ContextPool& verifiers, std::string_view input,
+                std::string_view signature) {
   std::string der;  // ES256: the signature re-encoded as DER for OpenSSL
   std::string_view sig = signature;
   if (alg == JwsAlg::kRS256) {
@@ -295,10 +302,15 @@ bool VerifyWith(JwsAlg alg, EVP_PKEY* pkey, std::string_view input, std::string_
     OPENSSL_free(buf);
     sig = der;
   }
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  const bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, pkey) == 1 &&
-                  EVP_DigestVerify(ctx.get(), U8(sig), sig.size(), U8(input), input.size()) == 1;
+  PkeyCtxPtr ctx = verifiers.Take();
+  if (!ctx) {
+    ERR_clear_error();
+    return false;
+  }
+  const std::string digest = Sha256(input);
+  const bool ok = EVP_PKEY_verify(ctx.get(), U8(sig), sig.size(), U8(digest), digest.size()) == 1;
   if (!ok) ERR_clear_error();  // a bad signature is an expected event, not an error to keep
+  verifiers.Give(std::move(ctx));  // one-shot: a refused signature leaves the context as it was
   return ok;
 }
 
@@ -399,9 +411,13 @@ std::optional<JwsAlg> ParseJwsAlg(std::string_view name) {
 // ---- VerificationKey ----
 
 struct VerificationKey::Impl {
+  Impl(JwsAlg a, PkeyPtr k, std::string id)
+      : alg(a), pkey(std::move(k)), kid(std::move(id)), verifiers(alg, pkey.get(), KeyOp::kVerify) {}
+
   JwsAlg alg;
   PkeyPtr pkey;
   std::string kid;
+  mutable ContextPool verifiers;  // uses pkey, so declared after it; thread-safe
 };
 
 VerificationKey::VerificationKey(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
@@ -410,7 +426,7 @@ JwsAlg VerificationKey::alg() const { return impl_->alg; }
 const std::string& VerificationKey::kid() const { return impl_->kid; }
 
 bool VerificationKey::Verify(std::string_view signing_input, std::string_view signature) const {
-  return VerifyWith(impl_->alg, impl_->pkey.get(), signing_input, signature);
+  return VerifyWith(impl_->alg, impl_->pkey.get(), impl_->verifiers, signing_input, signature);
 }
 
 Result<VerificationKey> VerificationKey::FromJwkJson(std::string_view jwk_json) {
@@ -451,7 +467,7 @@ Result<VerificationKey> VerificationKey::FromJwkJson(std::string_view jwk_json) 
   // Belt and braces: the same rules as for our own keys.
   RETURN_IF_ERROR(CheckKeyForAlg(alg, pkey->get()));
   return VerificationKey(
-      std::make_shared<const Impl>(Impl{alg, std::move(*pkey), kid ? std::string(*kid) : std::string()}));
+      std::make_shared<const Impl>(alg, std::move(*pkey), kid ? std::string(*kid) : std::string()));
 }
 
 // ---- SigningKey ----
@@ -459,14 +475,14 @@ Result<VerificationKey> VerificationKey::FromJwkJson(std::string_view jwk_json) 
 struct SigningKey::Impl {
   Impl(JwsAlg a, PkeyPtr k, std::string id, std::string jwk, VerificationKey pub)
       : alg(a), pkey(std::move(k)), kid(std::move(id)), public_jwk_json(std::move(jwk)),
-        public_key(std::move(pub)), signers(alg, pkey.get()) {}
+        public_key(std::move(pub)), signers(alg, pkey.get(), KeyOp::kSign) {}
 
   JwsAlg alg;
   PkeyPtr pkey;
   std::string kid;
   std::string public_jwk_json;  // built once: JWKS responses are served at high rates
   VerificationKey public_key;
-  SignerPool signers;  // uses pkey, so declared after it
+  ContextPool signers;  // uses pkey, so declared after it
 };
 
 SigningKey::SigningKey(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -507,8 +523,7 @@ Result<SigningKey> SigningKey::Generate(JwsAlg alg, int rsa_bits) {
   RETURN_IF_ERROR(CheckKeyForAlg(alg, pkey.get()));
   ASSIGN_OR_RETURN(Derived d, DeriveFromKey(alg, pkey.get()));
   if (EVP_PKEY_up_ref(pkey.get()) != 1) return InternalError("EVP_PKEY_up_ref failed");
-  VerificationKey pub(std::make_shared<const VerificationKey::Impl>(
-      VerificationKey::Impl{alg, PkeyPtr(pkey.get()), d.kid}));
+  VerificationKey pub(std::make_shared<const VerificationKey::Impl>(alg, PkeyPtr(pkey.get()), d.kid));
   return SigningKey(std::unique_ptr<Impl>(
       new Impl(alg, std::move(pkey), std::move(d.kid), std::move(d.public_jwk_json), std::move(pub))));
 }
@@ -529,8 +544,7 @@ Result<SigningKey> SigningKey::FromPkcs8Der(JwsAlg alg, std::string_view der) {
   RETURN_IF_ERROR(CheckKeyForAlg(alg, pkey.get()));
   ASSIGN_OR_RETURN(Derived d, DeriveFromKey(alg, pkey.get()));
   if (EVP_PKEY_up_ref(pkey.get()) != 1) return InternalError("EVP_PKEY_up_ref failed");
-  VerificationKey pub(std::make_shared<const VerificationKey::Impl>(
-      VerificationKey::Impl{alg, PkeyPtr(pkey.get()), d.kid}));
+  VerificationKey pub(std::make_shared<const VerificationKey::Impl>(alg, PkeyPtr(pkey.get()), d.kid));
   return SigningKey(std::unique_ptr<Impl>(
       new Impl(alg, std::move(pkey), std::move(d.kid), std::move(d.public_jwk_json), std::move(pub))));
 }

@@ -261,6 +261,8 @@ TEST(SigningKeyTest, SignAndVerify) {
     EXPECT_FALSE(pub.Verify("header.payload", ""));
     EXPECT_FALSE(pub.Verify("header.payload", sig->substr(1)));
     EXPECT_FALSE(pub.Verify("header.payload", *sig + '\0'));
+    // Verification contexts are reused: one that refused a signature still accepts a good one.
+    EXPECT_TRUE(pub.Verify("header.payload", *sig));
   }
   // The other key does not verify it.
   auto sig = RsaKey().Sign("x");
