@@ -38,9 +38,6 @@ struct PkeyFree {
 struct PkeyCtxFree {
   void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
 };
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
 struct BnFree {
   void operator()(BIGNUM* p) const { BN_free(p); }
 };
@@ -59,7 +56,6 @@ struct ParamFree {
 
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
 using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigFree>;
 using P8Ptr = std::unique_ptr<PKCS8_PRIV_KEY_INFO, P8Free>;
