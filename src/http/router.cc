@@ -80,6 +80,16 @@ void Router::AddPrefixBlocking(Method method, std::string prefix, Handler handle
   e.blocking.emplace_back(method, lane);
 }
 
+void Router::SetPrefixBodyLimit(const std::string& prefix, std::size_t bytes) {
+  PrefixEntryFor(prefix).body_limit = bytes;
+  largest_body_limit_ = std::max(largest_body_limit_, bytes);
+}
+
+std::size_t Router::BodyLimitOf(std::string_view path) const {
+  const Entry* entry = Find(path);
+  return entry == nullptr ? 0 : entry->body_limit;
+}
+
 Router::Outcome Router::Dispatch(const Request& request) const {
   if (const Entry* entry = Find(request.path)) return Run(*entry, request);
   return {Response::JsonError(404, "not_found", "no such endpoint"), metrics_.unmatched()};

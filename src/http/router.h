@@ -43,6 +43,14 @@ class Router {
   void AddBlocking(Method method, std::string path, Handler handler, Lane lane = Lane::kOutbound);
   // AddPrefix for handlers that may wait on another server (as AddBlocking).
   void AddPrefixBlocking(Method method, std::string prefix, Handler handler, Lane lane = Lane::kOutbound);
+  // Requests under `prefix` (added with AddPrefix/AddPrefixBlocking) may carry a body of up to
+  // `bytes`, more than ServerOptions::body_limit (a SAML response posted by the browser).
+  void SetPrefixBodyLimit(const std::string& prefix, std::size_t bytes);
+  // The body limit for a request to `path` (raw, before '?'): 0 for the server's default.
+  std::size_t BodyLimitOf(std::string_view path) const;
+  // The largest limit set with SetPrefixBodyLimit (0 when none).
+  std::size_t LargestBodyLimit() const { return largest_body_limit_; }
+
   // The lane of the route `request` matches (for its method); kLoop when none matches.
   Lane LaneOf(const Request& request) const;
   bool IsBlocking(const Request& request) const { return LaneOf(request) != Lane::kLoop; }
@@ -64,6 +72,7 @@ class Router {
     std::vector<std::pair<Method, Lane>> blocking;  // the methods added with AddBlocking
     RouteMetrics* metrics = nullptr;
     std::string allow;  // "GET, HEAD"
+    std::size_t body_limit = 0;  // 0: ServerOptions::body_limit
   };
   struct StringHash {
     using is_transparent = void;
@@ -74,6 +83,7 @@ class Router {
   const Entry* Find(std::string_view path) const;
   Outcome Run(const Entry& entry, const Request& request) const;
 
+  std::size_t largest_body_limit_ = 0;
   std::unordered_map<std::string, Entry, StringHash, std::equal_to<>> exact_;
   std::vector<std::pair<std::string, Entry*>> prefixes_;
   std::unordered_map<std::string, std::unique_ptr<Entry>> prefix_entries_;

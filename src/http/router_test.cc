@@ -118,5 +118,18 @@ TEST(RequestTest, HeaderLookupIsCaseInsensitive) {
   EXPECT_EQ(r.Header("missing"), "");
 }
 
+TEST(RouterTest, PrefixBodyLimits) {
+  Router router;
+  auto ok = [](const Request&) { return Response::Text(200, ""); };
+  EXPECT_EQ(router.LargestBodyLimit(), 0u);
+  router.AddPrefixBlocking(Method::kPost, "/sso/saml/acs/", ok, Router::Lane::kUpstream);
+  router.Add(Method::kPost, "/oauth/token", ok);
+  router.SetPrefixBodyLimit("/sso/saml/acs/", 512 * 1024);
+  EXPECT_EQ(router.BodyLimitOf("/sso/saml/acs/conn_1"), 512u * 1024);
+  EXPECT_EQ(router.BodyLimitOf("/oauth/token"), 0u);  // the server's default
+  EXPECT_EQ(router.BodyLimitOf("/nowhere"), 0u);
+  EXPECT_EQ(router.LargestBodyLimit(), 512u * 1024);
+}
+
 }  // namespace
 }  // namespace gatehouse::http

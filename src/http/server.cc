@@ -4,6 +4,7 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -14,6 +15,7 @@
 #include <ctime>
 #include <random>
 #include <thread>
+#include <tuple>
 #include <unordered_set>
 #include <vector>
 
@@ -386,9 +388,22 @@ awaitable<void> Server::Impl::ServeHttp1(Loop& loop, Stream& stream, beast::flat
     }
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
-    parser.body_limit(options.body_limit);
+    // Beast checks a Content-Length against the limit as the header ends, before we know the
+    // route: the header is read under the largest limit any route has, then held to its route's.
+    parser.body_limit(std::max(options.body_limit, router.LargestBodyLimit()));
     lowest.expires_after(options.request_timeout);
-    auto [ec, _] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+    auto [ec, _] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+    if (!ec) {
+      const std::string_view target = parser.get().target();
+      const std::size_t route_limit = router.BodyLimitOf(target.substr(0, target.find('?')));
+      const std::size_t limit = route_limit != 0 ? route_limit : options.body_limit;
+      if (parser.content_length() && *parser.content_length() > limit) {
+        ec = bhttp::error::body_limit;
+      } else {
+        parser.body_limit(limit);  // a chunked body is counted against it as it arrives
+        std::tie(ec, std::ignore) = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+      }
+    }
     if (ec) {
       if (ec == bhttp::error::header_limit) co_await WriteError(loop, stream, 431, "request headers too large");
       else if (ec == bhttp::error::body_limit) co_await WriteError(loop, stream, 413, "request body too large");

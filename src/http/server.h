@@ -9,9 +9,9 @@
 // Threads: `threads` event loops, one per thread, each owning its connections (no locks on the
 // request path). One acceptor hands new connections to the loops in turn.
 //
-// Limits (all per connection): request header size, body size, time to receive a whole request
-// once its first byte arrived (slow senders are cut off), time a kept-alive connection may sit
-// idle, and a cap on open connections. Violations get 400/408/413/431 and a closed connection.
+// Limits (all per connection): request header size, body size (Router::SetPrefixBodyLimit may
+// raise it for a route), time to receive a whole request once its first byte arrived (slow
+// senders are cut off), time a kept-alive connection may sit idle, and a cap on open connections. Violations get 400/408/413/431 and a closed connection.
 //
 // Shutdown: Stop() (also on SIGINT/SIGTERM when handle_signals) stops accepting, closes idle
 // connections, lets requests in flight finish (up to shutdown_grace) and then returns from Run().

@@ -70,6 +70,29 @@ class BadInputTest(GatehouseTestCase):
         self.expect(b"POST /keys HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n100000\r\n" + body[:65536],
                     {413})
 
+    def test_the_saml_acs_takes_larger_bodies_and_only_it(self):
+        # A SAML response with many attributes outgrows the default 64 KiB; the ACS takes up to
+        # 512 KiB (the connector's own cap then answers), every other route keeps the default.
+        def post(path, size):
+            body = b"SAMLResponse=" + b"A" * (size - 13)
+            return b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n" \
+                   b"Content-Length: %d\r\n\r\n" % (path, len(body)) + body
+        resp = self.expect(post(b"/sso/saml/acs/conn_unknown", 300 * 1024), {400, 404})
+        self.assertNotIn(b"request body too large", resp)
+        self.expect(post(b"/sso/saml/acs/conn_unknown", 600 * 1024), {413})
+        self.expect(post(b"/login/email", 300 * 1024), {413})
+        self.expect(post(b"/oauth/token", 100 * 1024), {413})
+        chunk = b"A" * (600 * 1024)
+        self.expect(b"POST /sso/saml/acs/conn_unknown HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    b"%x\r\n" % len(chunk) + chunk + b"\r\n0\r\n\r\n", {413})
+        chunk = b"SAMLResponse=" + b"A" * (200 * 1024)
+        self.expect(b"POST /sso/saml/acs/conn_unknown HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                    b"Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+                    b"%x\r\n" % len(chunk) + chunk + b"\r\n0\r\n\r\n", {400, 404})
+        chunk = b"A" * (100 * 1024)
+        self.expect(b"POST /oauth/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    b"%x\r\n" % len(chunk) + chunk + b"\r\n0\r\n\r\n", {413})
+
     def test_invalid_percent_encoding_and_utf8(self):
         self.expect(b"GET /ke%zzys HTTP/1.1\r\nHost: x\r\n\r\n", {400})
         self.expect(b"GET /keys%ff HTTP/1.1\r\nHost: x\r\n\r\n", {400})
