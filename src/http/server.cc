@@ -399,8 +399,8 @@ awaitable<void> Server::Impl::ServeHttp1(Loop& loop, Stream& stream, beast::flat
       const std::size_t limit = route_limit != 0 ? route_limit : options.body_limit;
       if (parser.content_length() && *parser.content_length() > limit) {
         ec = bhttp::error::body_limit;
-      } else {
-        parser.body_limit(limit);  // a chunked body is counted against it as it arrives
+      } else if (!parser.is_done()) {  // no second read for a request without a body
+        parser.body_limit(limit);        // a chunked body is counted against it as it arrives
         std::tie(ec, std::ignore) = co_await bhttp::async_read(stream, buffer, parser, kTuple);
       }
     }
