@@ -252,13 +252,11 @@ Result<std::string> SignDigestOf(ContextPool& pool, std::string_view input) {
 
 Result<std::string> SignWith(JwsAlg alg, ContextPool& signers, std::string_view input) {
   ASSIGN_OR_RETURN(std::string sig, SignDigestOf(signers, input));
-  const std::size_t len = sig.size();
-  const auto* out = U8(sig);
   if (alg == JwsAlg::kRS256) return sig;
 
   // ES256: OpenSSL emits a DER ECDSA-Sig-Value; JWS wants R || S, each 32 bytes (RFC 7518 §3.4).
-  const unsigned char* p = out;
-  EcdsaSigPtr ecdsa(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(len)));
+  const unsigned char* p = U8(sig);
+  EcdsaSigPtr ecdsa(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size())));
   if (!ecdsa) return InternalError("jws sign: " + TakeOpensslError());
   const BIGNUM* r = nullptr;
   const BIGNUM* s = nullptr;

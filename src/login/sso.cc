@@ -15,6 +15,7 @@
 #include "crypto/jwt.h"
 #include "common/strings.h"
 #include "common/url.h"
+#include "connectors/sso/saml.h"
 #include "login/csrf.h"
 #include "login/linking.h"
 #include "login/sso_config.h"
@@ -33,8 +34,6 @@ constexpr UnixSeconds kIdpInitiatedLifetime = 300;  // the application's round t
 constexpr std::string_view kBindingTag = "upstream login";
 constexpr std::string_view kOidcCallbackPath = "/sso/oidc/callback";
 constexpr std::string_view kAcsPrefix = "/sso/saml/acs/";
-// The ACS form: SAMLResponse (base64 of up to 256 KiB, form-encoded) and RelayState.
-constexpr std::size_t kMaxAcsBodyBytes = 512 * 1024;
 constexpr std::string_view kMetadataPrefix = "/sso/saml/metadata/";
 
 std::string RelayHash(std::string_view relay) { return HexEncode(crypto::Sha256(relay)); }
@@ -483,8 +482,8 @@ void MountSso(http::Router& router, const std::shared_ptr<const PageKit>& kit) {
       http::Method::kPost, std::string(kAcsPrefix), [kit, h](const http::Request& r) { return h->SamlAcs(r); },
       kUpstream);
   // A SAML response with many attributes or groups outgrows the server's default body limit; the
-  // connector's own cap (256 KiB decoded) is the one that should answer, with its error code.
-  router.SetPrefixBodyLimit(std::string(kAcsPrefix), kMaxAcsBodyBytes);
+  // connector's own cap is the one that should answer, with its error code.
+  router.SetPrefixBodyLimit(std::string(kAcsPrefix), sso::kMaxAcsFormBytes);
   router.Add(http::Method::kGet, "/sso/continue", [kit, h](const http::Request& r) { return h->Continue(r); });
   router.AddPrefix(http::Method::kGet, std::string(kMetadataPrefix),
                    [kit, h](const http::Request& r) { return h->SamlMetadata(r); });

@@ -35,6 +35,7 @@
 //                       email falls back to an email-shaped NameID)
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -42,6 +43,13 @@
 #include "connectors/sso/connector.h"
 
 namespace gatehouse::connectors::sso {
+
+// The largest decoded SAMLResponse Finish accepts (invalid_saml_response beyond it).
+inline constexpr std::size_t kMaxSamlResponseBytes = 256 * 1024;
+// The ACS form body a server must read so that Finish, not the server's own limit, answers an
+// oversized response: the base64 of kMaxSamlResponseBytes (4/3) with line breaks, its '+', '/'
+// and '=' percent-encoded by the browser (3 bytes each), and RelayState; twice the cap covers it.
+inline constexpr std::size_t kMaxAcsFormBytes = 2 * kMaxSamlResponseBytes;
 
 // The environment's SAML signing key and its self-signed certificate (PEM).
 struct SamlServiceProviderKey {

@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "connectors/sso/connector.h"
+#include "connectors/sso/saml.h"
 
 namespace gatehouse::connectors::sso::saml_internal {
 
@@ -22,7 +23,7 @@ inline constexpr std::string_view kNsDsig = "http://www.w3.org/2000/09/xmldsig#"
 inline constexpr std::string_view kBindingRedirect = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
 inline constexpr std::string_view kBindingPost = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
 
-inline constexpr std::size_t kMaxResponseBytes = 256 * 1024;      // decoded SAMLResponse
+inline constexpr std::size_t kMaxResponseBytes = kMaxSamlResponseBytes;  // decoded SAMLResponse
 inline constexpr std::size_t kMaxIdpMetadataBytes = 512 * 1024;   // settings.idp_metadata_xml
 inline constexpr std::size_t kMaxRawJsonBytes = 16 * 1024;        // Identity::raw_json
 
