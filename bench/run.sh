@@ -283,22 +283,28 @@ run_wrk() { # server endpoint rep -> "rps p50 p99 errors foreign_cores"
 # QUIET_MAX cores is repeated (up to SPEED_RETRIES=2 more times; every attempt is kept) and the
 # quietest attempt counts: a contended bound would flatter Gatehouse. Sets RSA_SIGN / EC_SIGN
 # (sign/s) for the repetition.
+# speed_once ALG FILE -> "sign/s foreign_cores": one quiet-waited `openssl speed -multi 2`, its
+# output and the load it ran under kept in FILE.
+speed_once() {
+  local qw fc v
+  qw=$(wait_quiet)
+  cpu_begin
+  { TIMEFORMAT='%U %S'; time openssl speed -multi 2 -seconds "$SPEED_SECONDS" "$1" > "$2" 2>&1; } 2> "$2.time"
+  fc=$(cpu_end "$2.time")
+  echo "quiet_wait_s $qw foreign_cores $fc load1 $(load1)" >> "$2"
+  v=$(awk '/^rsa 2048 bits|^ *256 bits ecdsa/ {print $(NF-1)}' "$2" | tail -1)
+  echo "$v $fc"
+}
 RSA_SIGN=""; EC_SIGN=""; BOUND_REP=""
 measure_bound() { # rep
   [ "$BOUND_REP" = "$1" ] && return 0
   BOUND_REP=$1; RSA_SIGN=""; EC_SIGN=""
   local algos=(rsa2048); [[ " $ENDPOINTS " == *" cc_es256 "* ]] && algos+=(ecdsap256)
-  local a f qw fc v att best best_fc
+  local a fc v att best best_fc
   for a in "${algos[@]}"; do
     best=""; best_fc=""
     for att in $(seq 1 $((1 + ${SPEED_RETRIES:-2}))); do
-      f="$OUT/openssl-speed-$a-$1-a$att.txt"
-      qw=$(wait_quiet)
-      cpu_begin
-      { TIMEFORMAT='%U %S'; time openssl speed -multi 2 -seconds "$SPEED_SECONDS" "$a" > "$f" 2>&1; } 2> "$f.time"
-      fc=$(cpu_end "$f.time")
-      echo "quiet_wait_s $qw foreign_cores $fc load1 $(load1)" >> "$f"
-      v=$(awk '/^rsa 2048 bits|^ *256 bits ecdsa/ {print $(NF-1)}' "$f" | tail -1)
+      read -r v fc < <(speed_once "$a" "$OUT/openssl-speed-$a-$1-a$att.txt")
       log "bound rep $1 attempt $att: openssl speed -multi 2 $a: $v sign/s (other processes: $fc cores)"
       if [ -z "$best_fc" ] || awk -v a="$fc" -v b="$best_fc" 'BEGIN{exit !(a < b)}'; then best=$v; best_fc=$fc; fi
       awk -v f="$fc" -v m="$QUIET_MAX" 'BEGIN{exit !(f <= m)}' && break
@@ -314,13 +320,8 @@ measure_bound() { # rep
 # Both figures are logged and kept in openssl-speed-rsa2048-<rep>-after.txt.
 RSA_BEFORE=""
 measure_bound_after() { # rep
-  local f="$OUT/openssl-speed-rsa2048-$1-after.txt" qw fc v
-  qw=$(wait_quiet)
-  cpu_begin
-  { TIMEFORMAT='%U %S'; time openssl speed -multi 2 -seconds "$SPEED_SECONDS" rsa2048 > "$f" 2>&1; } 2> "$f.time"
-  fc=$(cpu_end "$f.time")
-  echo "quiet_wait_s $qw foreign_cores $fc load1 $(load1)" >> "$f"
-  v=$(awk '/^rsa 2048 bits/ {print $(NF-1)}' "$f" | tail -1)
+  local fc v
+  read -r v fc < <(speed_once rsa2048 "$OUT/openssl-speed-rsa2048-$1-after.txt")
   log "bound rep $1 after cc_rs256: openssl speed -multi 2 rsa2048: $v sign/s (other processes: $fc cores); before: $RSA_BEFORE"
   RSA_SIGN=$(awk -v a="$RSA_BEFORE" -v b="$v" 'BEGIN{printf "%.1f", (a + b) / 2}')
 }
