@@ -349,7 +349,7 @@ int RunServe(const ServeOptions& o) {
   outbound.ca_file = o.backchannel_ca_file;
   connectors::http::HttpClient backchannel_http(outbound);
   oauth::BackchannelNotifier backchannel(
-      tokens, [&backchannel_http](const std::string& url, const std::string& body) -> Result<int> {
+      tokens, **store, SystemClock::Instance(), [&backchannel_http](const std::string& url, const std::string& body) -> Result<int> {
         ASSIGN_OR_RETURN(auto response, backchannel_http.PostForm(url, body));
         return response.status;
       },

@@ -151,10 +151,17 @@ http::Response HandleLogout(const LoginDeps& login, const LogoutDeps& deps, cons
       notified.push_back(g.client_id);
       auto c = FindClient(login, g.client_id);
       if (!c.ok() || (*c)->backchannel_logout_uri.empty()) continue;
-      deps.backchannel->Enqueue({.client_id = g.client_id,
-                                 .uri = (*c)->backchannel_logout_uri,
-                                 .user_id = g.user_id,
-                                 .session_id = session_id});
+      const Status queued = deps.backchannel->Enqueue({.client_id = g.client_id,
+                                                       .uri = (*c)->backchannel_logout_uri,
+                                                       .user_id = g.user_id,
+                                                       .session_id = session_id});
+      // The session has ended already; the browser's logout goes on without this notice.
+      if (!queued.ok()) {
+        log::Warn("logout: back-channel notice not queued", {{"request_id", request.request_id},
+                                                               {"client_id", std::string_view(g.client_id)},
+                                                               {"error", std::string_view(queued.message())}});
+        continue;
+      }
       ++notices;
     }
   }

@@ -20,7 +20,7 @@ class LogoutTest : public LoginFixture {
     ASSERT_TRUE(keys_->EnsureKeys().ok());
     tokens_ = std::make_unique<oauth::TokenIssuer>(*keys_, std::string(kIssuer), clock_, random_, oauth::TokenPolicy{});
     notifier_ = std::make_unique<oauth::BackchannelNotifier>(
-        *tokens_,
+        *tokens_, *store_, clock_,
         [this](const std::string& url, const std::string& body) -> Result<int> {
           std::lock_guard lock(mu_);
           posts_.emplace_back(url, body);

@@ -1,6 +1,7 @@
 // The back-channel notifier's worker: one thread that sleeps on the condition variable until
-// the earliest due delivery, a new Enqueue or the stop, and makes one attempt at a time with the
-// lock released. No sleep loops: every wait is a wait_until with a reason to wake.
+// the earliest due delivery in the store, a new Enqueue, the stop or the poll interval, and
+// makes one attempt at a time with the lock released. No sleep loops: every wait is a
+// wait_until with a reason to wake.
 #include "oauth/backchannel.h"
 
 #include <algorithm>
@@ -41,8 +42,14 @@ Status Attempt(const TokenIssuer& tokens, const BackchannelNotifier::Post& post,
 
 }  // namespace
 
-BackchannelNotifier::BackchannelNotifier(const TokenIssuer& tokens, Post post, BackchannelPolicy policy)
-    : tokens_(tokens), post_(std::move(post)), policy_(std::move(policy)), thread_([this] { Run(); }) {}
+BackchannelNotifier::BackchannelNotifier(const TokenIssuer& tokens, store::Store& store, const Clock& clock, Post post,
+                                         BackchannelPolicy policy)
+    : tokens_(tokens),
+      store_(store),
+      clock_(clock),
+      post_(std::move(post)),
+      policy_(std::move(policy)),
+      thread_([this] { Run(); }) {}
 
 BackchannelNotifier::~BackchannelNotifier() {
   {
@@ -53,12 +60,25 @@ BackchannelNotifier::~BackchannelNotifier() {
   thread_.join();
 }
 
-void BackchannelNotifier::Enqueue(LogoutNotice notice) {
+std::int64_t BackchannelNotifier::NowMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now().time_since_epoch()).count();
+}
+
+Status BackchannelNotifier::Enqueue(const LogoutNotice& notice) {
+  Result<std::int64_t> id = store_.EnqueueLogoutDelivery({.client_id = notice.client_id,
+                                                          .uri = notice.uri,
+                                                          .user_id = notice.user_id,
+                                                          .session_id = notice.session_id,
+                                                          .attempts = 0,
+                                                          .next_at_ms = NowMs(),
+                                                          .created_at = clock_.NowSeconds()});
+  if (!id.ok()) return id.error();
   {
     std::lock_guard lock(mu_);
-    queue_.push_back(Pending{std::move(notice), 0, SteadyClock::now()});
+    kicked_ = true;
   }
   cv_.notify_all();
+  return Status::Ok();
 }
 
 BackchannelNotifier::Stats BackchannelNotifier::stats() const {
@@ -72,53 +92,70 @@ void BackchannelNotifier::Run() {
   std::optional<SteadyClock::time_point> drain_until;
   for (;;) {
     if (stop_ && !drain_until) drain_until = SteadyClock::now() + policy_.drain;
-    // The earliest due delivery; the first enqueued among equals, so order is kept.
-    auto next = std::min_element(queue_.begin(), queue_.end(),
-                                 [](const Pending& a, const Pending& b) { return a.due < b.due; });
-    if (drain_until) {
-      // Stopping: done when nothing is left that can still be tried before the deadline.
-      if (next == queue_.end() || next->due >= *drain_until) break;
-    } else if (next == queue_.end()) {
-      cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-      continue;
-    }
-    if (next->due > SteadyClock::now()) {
-      // Wakes at the due time, or earlier for an Enqueue (maybe due sooner) or the stop.
-      const SteadyClock::time_point due = next->due;
-      cv_.wait_until(lock, due);
-      continue;
-    }
-    Pending p = std::move(*next);
-    queue_.erase(next);
-    // The attempt and the log line run unlocked: Enqueue and stats() never wait on the network.
+    kicked_ = false;
+    // The store is read and the attempts made unlocked: Enqueue and stats() never wait on them.
     lock.unlock();
-    const Status result = Attempt(tokens_, post_, p.notice);
-    ++p.attempt;  // attempts made so far
-    const bool retry = !result.ok() && p.attempt <= policy_.delays.size();
-    if (!result.ok()) {
-      log::Warn(retry ? "back-channel logout failed; will retry" : "back-channel logout failed; dropped",
-                {{"client_id", std::string_view(p.notice.client_id)},
-                 {"attempt", static_cast<std::int64_t>(p.attempt)},
-                 {"error", std::string_view(result.message())}});
-    }
+    const Result<std::optional<std::int64_t>> next = DeliverDue(drain_until);
     lock.lock();
-    if (result.ok()) {
-      ++stats_.delivered;
-      continue;
+    if (kicked_ && !drain_until) continue;  // enqueued meanwhile: due now
+    const SteadyClock::time_point now = SteadyClock::now();
+    std::optional<SteadyClock::time_point> due;  // of the next delivery, when the store said
+    if (next.ok() && next->has_value()) {
+      due = now + std::chrono::milliseconds(std::max<std::int64_t>(0, **next - NowMs()));
     }
-    ++stats_.failed_attempts;
-    if (retry) {
-      p.due = SteadyClock::now() + policy_.delays[p.attempt - 1];
-      queue_.push_back(std::move(p));
-    } else {
-      ++stats_.dropped;
-    }
+    // Stopping: done when nothing left can still be tried before the deadline.
+    if (drain_until && (!due || *due >= *drain_until)) break;
+    // Wakes at the next due time (or the poll), earlier for an Enqueue or the stop.
+    const SteadyClock::time_point wake = due ? std::min(*due, now + policy_.poll) : now + policy_.poll;
+    cv_.wait_until(lock, wake, [&] { return kicked_ || (stop_ && !drain_until); });
   }
-  const std::size_t lost = queue_.size();
   lock.unlock();
-  if (lost > 0) {
-    log::Warn("back-channel logout: deliveries lost at shutdown", {{"count", static_cast<std::int64_t>(lost)}});
+  // What is left waits in the store for the next start (or another node).
+  Result<std::optional<std::int64_t>> left = store_.NextLogoutDeliveryAt();
+  if (left.ok() && left->has_value()) {
+    log::Info("back-channel logout: deliveries left in the store for the next start", {});
   }
+}
+
+Result<std::optional<std::int64_t>> BackchannelNotifier::DeliverDue(std::optional<SteadyClock::time_point> deadline) {
+  const auto claim = static_cast<std::int64_t>(policy_.claim.count());
+  for (;;) {
+    if (deadline && SteadyClock::now() >= *deadline) return store_.NextLogoutDeliveryAt();
+    Result<std::vector<store::LogoutDelivery>> claimed = store_.ClaimLogoutDeliveries(NowMs(), claim, 1);
+    if (!claimed.ok()) {
+      log::Warn("back-channel logout: the store failed", {{"error", std::string_view(claimed.error().message())}});
+      return claimed.error();
+    }
+    if (claimed->empty()) return store_.NextLogoutDeliveryAt();
+    Deliver(claimed->front());
+  }
+}
+
+void BackchannelNotifier::Deliver(const store::LogoutDelivery& d) {
+  const Status result = Attempt(tokens_, post_, {.client_id = d.client_id, .uri = d.uri, .user_id = d.user_id,
+                                                 .session_id = d.session_id});
+  const int attempts = d.attempts + 1;  // made so far
+  const bool retry = !result.ok() && static_cast<std::size_t>(attempts) <= policy_.delays.size();
+  if (!result.ok()) {
+    log::Warn(retry ? "back-channel logout failed; will retry" : "back-channel logout failed; dropped",
+              {{"client_id", std::string_view(d.client_id)},
+               {"attempt", static_cast<std::int64_t>(attempts)},
+               {"error", std::string_view(result.message())}});
+  }
+  // A store error here leaves the delivery claimed: it is attempted again when the claim ends.
+  const Status done = retry ? store_.RescheduleLogoutDelivery(
+                                  d.id, attempts, NowMs() + policy_.delays[attempts - 1].count())
+                            : store_.DeleteLogoutDelivery(d.id);
+  if (!done.ok() && done.code() != StatusCode::kNotFound) {
+    log::Warn("back-channel logout: the store failed", {{"error", std::string_view(done.message())}});
+  }
+  std::lock_guard lock(mu_);
+  if (result.ok()) {
+    ++stats_.delivered;
+    return;
+  }
+  ++stats_.failed_attempts;
+  if (!retry) ++stats_.dropped;
 }
 
 }  // namespace gatehouse::oauth

@@ -4,18 +4,23 @@
 //
 // Delivery is asynchronous, on the notifier's own thread, so logout never waits for a slow
 // client: a delivery that fails (no answer, a timeout, a status other than 200 or 204) is retried
-// after each of RetryPolicy::delays, then dropped with a log line. Deliveries live in memory:
-// those pending when the server stops are lost (logged).
+// after each of BackchannelPolicy::delays, then dropped with a log line. Deliveries wait in the
+// store (store::LogoutDelivery), not in memory: those pending when the server stops are taken up
+// by the next start, and with several nodes on one store, by any of them. An attempt claims its
+// delivery for `claim`, so that no other node attempts it meanwhile; a node that dies mid-attempt
+// leaves it to the others once the claim ends. A delivery may therefore arrive twice (at least
+// once; each attempt carries a fresh jti).
 //
 // Thread safety: Enqueue may be called from any thread. The destructor stops the thread after
-// giving pending deliveries `drain` to finish.
+// giving due deliveries `drain` to finish; the others stay in the store.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
-#include <deque>
+#include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +28,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "oauth/tokens.h"
+#include "store/store.h"
 
 namespace gatehouse::oauth {
 
@@ -38,6 +44,12 @@ struct BackchannelPolicy {
   std::vector<std::chrono::milliseconds> delays{std::chrono::seconds(1), std::chrono::seconds(5),
                                                 std::chrono::seconds(30), std::chrono::seconds(120)};
   std::chrono::milliseconds drain{2000};
+  // How long an attempt hides its delivery from other nodes: longer than an attempt can take
+  // (the POST's timeout, plus signing).
+  std::chrono::milliseconds claim{std::chrono::minutes(2)};
+  // How often the store is read without a local reason: for deliveries another node enqueued
+  // and left behind, and after the store failed.
+  std::chrono::milliseconds poll{std::chrono::seconds(10)};
 };
 
 class BackchannelNotifier {
@@ -45,12 +57,16 @@ class BackchannelNotifier {
   // Posts `form_body` to `url`; returns the HTTP status, or an error when no answer came.
   using Post = std::function<Result<int>(const std::string& url, const std::string& form_body)>;
 
-  BackchannelNotifier(const TokenIssuer& tokens, Post post, BackchannelPolicy policy = {});
+  // `clock` gives the wall-clock times kept in the store (due times, claims).
+  BackchannelNotifier(const TokenIssuer& tokens, store::Store& store, const Clock& clock, Post post,
+                      BackchannelPolicy policy = {});
   ~BackchannelNotifier();
   BackchannelNotifier(const BackchannelNotifier&) = delete;
   BackchannelNotifier& operator=(const BackchannelNotifier&) = delete;
 
-  void Enqueue(LogoutNotice notice);
+  // Stores the delivery, due now, and wakes the worker. An error when the store refused it:
+  // then it will not be delivered.
+  Status Enqueue(const LogoutNotice& notice);
 
   // Counters, for tests and /metrics: delivered, failed attempts, dropped after the last retry.
   struct Stats {
@@ -59,21 +75,24 @@ class BackchannelNotifier {
   Stats stats() const;
 
  private:
-  struct Pending {
-    LogoutNotice notice;
-    std::size_t attempt = 0;
-    std::chrono::steady_clock::time_point due;
-  };
   void Run();
+  // Claims and attempts due deliveries, one at a time, until none is due or `deadline` passes.
+  // Returns when the next one is due (Unix ms; nullopt when none is queued), or the store's error.
+  Result<std::optional<std::int64_t>> DeliverDue(std::optional<std::chrono::steady_clock::time_point> deadline);
+  // One attempt at a claimed delivery, then its removal or its next due time.
+  void Deliver(const store::LogoutDelivery& delivery);
+  std::int64_t NowMs() const;
 
   const TokenIssuer& tokens_;
+  store::Store& store_;
+  const Clock& clock_;
   Post post_;
   BackchannelPolicy policy_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Pending> queue_;
-  Stats stats_;
-  bool stop_ = false;
+  Stats stats_;         // guarded by mu_
+  bool kicked_ = false; // an Enqueue since the worker last read the store; guarded by mu_
+  bool stop_ = false;   // guarded by mu_
   std::thread thread_;
 };
 

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -126,8 +127,16 @@ class BackchannelTest : public ::testing::Test {
     return jwt;
   }
 
+  // Deliveries left in the store, claimed (as if by another node) so that they are gone.
+  std::vector<store::LogoutDelivery> TakeAll() {
+    auto all = store_->ClaimLogoutDeliveries(std::numeric_limits<std::int64_t>::max() / 2, 1, 1000);
+    EXPECT_TRUE(all.ok());
+    return all.ok() ? *all : std::vector<store::LogoutDelivery>{};
+  }
+
   std::unique_ptr<store::Store> store_;
-  FakeClock clock_;
+  FakeClock clock_;                               // the tokens' times
+  const Clock& wall_ = SystemClock::Instance();  // the notifier's: its waits are real
   FakeRandom random_;
   std::unique_ptr<KeyManager> keys_;
   std::unique_ptr<TokenIssuer> tokens_;
@@ -135,8 +144,8 @@ class BackchannelTest : public ::testing::Test {
 
 TEST_F(BackchannelTest, DeliversOnTheFirstTry) {
   ScriptedPost post({200});
-  BackchannelNotifier notifier(*tokens_, post.Fn(), {.delays = {milliseconds(1)}});
-  notifier.Enqueue(Notice());
+  BackchannelNotifier notifier(*tokens_, *store_, wall_, post.Fn(), {.delays = {milliseconds(1)}});
+  ASSERT_TRUE(notifier.Enqueue(Notice()).ok());
   ASSERT_TRUE(WaitFor([&] { return notifier.stats().delivered == 1; }));
   const auto calls = post.calls();
   ASSERT_EQ(calls.size(), 1u);
@@ -148,11 +157,11 @@ TEST_F(BackchannelTest, DeliversOnTheFirstTry) {
 
 TEST_F(BackchannelTest, DeliversManyFromSeveralThreads) {
   ScriptedPost post({204});
-  BackchannelNotifier notifier(*tokens_, post.Fn(), {.delays = {milliseconds(1)}});
+  BackchannelNotifier notifier(*tokens_, *store_, wall_, post.Fn(), {.delays = {milliseconds(1)}});
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
-      for (int i = 0; i < 5; ++i) notifier.Enqueue(Notice("skc_" + std::to_string(t * 10 + i)));
+      for (int i = 0; i < 5; ++i) EXPECT_TRUE(notifier.Enqueue(Notice("skc_" + std::to_string(t * 10 + i))).ok());
     });
   }
   for (auto& t : threads) t.join();
@@ -165,8 +174,8 @@ TEST_F(BackchannelTest, DeliversManyFromSeveralThreads) {
 TEST_F(BackchannelTest, RetriesAFailureAndDeliversOnTheSecondTry) {
   for (Result<int> first : {Result<int>(500), Result<int>(302), Result<int>(UnavailableError("connection refused"))}) {
     ScriptedPost post({std::move(first), 200});
-    BackchannelNotifier notifier(*tokens_, post.Fn(), {.delays = {milliseconds(5), milliseconds(5)}});
-    notifier.Enqueue(Notice());
+    BackchannelNotifier notifier(*tokens_, *store_, wall_, post.Fn(), {.delays = {milliseconds(5), milliseconds(5)}});
+    ASSERT_TRUE(notifier.Enqueue(Notice()).ok());
     ASSERT_TRUE(WaitFor([&] { return notifier.stats().delivered == 1; }));
     EXPECT_EQ(post.calls().size(), 2u);
     const auto stats = notifier.stats();
@@ -177,8 +186,8 @@ TEST_F(BackchannelTest, RetriesAFailureAndDeliversOnTheSecondTry) {
 
 TEST_F(BackchannelTest, DropsAfterEveryRetryFailedWithAFreshTokenEachTime) {
   ScriptedPost post({503});
-  BackchannelNotifier notifier(*tokens_, post.Fn(), {.delays = {milliseconds(1), milliseconds(5), milliseconds(10)}});
-  notifier.Enqueue(Notice());
+  BackchannelNotifier notifier(*tokens_, *store_, wall_, post.Fn(), {.delays = {milliseconds(1), milliseconds(5), milliseconds(10)}});
+  ASSERT_TRUE(notifier.Enqueue(Notice()).ok());
   ASSERT_TRUE(WaitFor([&] { return notifier.stats().dropped == 1; }));
   const auto calls = post.calls();
   ASSERT_EQ(calls.size(), 4u) << "the first attempt and one per delay";
@@ -192,13 +201,13 @@ TEST_F(BackchannelTest, DropsAfterEveryRetryFailedWithAFreshTokenEachTime) {
 
 TEST_F(BackchannelTest, AnExceptionFromPostIsAFailedAttempt) {
   int calls = 0;
-  BackchannelNotifier notifier(*tokens_,
+  BackchannelNotifier notifier(*tokens_, *store_, wall_,
                                [&calls](const std::string&, const std::string&) -> Result<int> {
                                  if (++calls == 1) throw std::runtime_error("boom");
                                  return 200;
                                },
                                {.delays = {milliseconds(1)}});
-  notifier.Enqueue(Notice());
+  ASSERT_TRUE(notifier.Enqueue(Notice()).ok());
   ASSERT_TRUE(WaitFor([&] { return notifier.stats().delivered == 1; }));
   EXPECT_EQ(notifier.stats().failed_attempts, 1u);
 }
@@ -206,8 +215,8 @@ TEST_F(BackchannelTest, AnExceptionFromPostIsAFailedAttempt) {
 TEST_F(BackchannelTest, PostsASignedLogoutToken) {
   ScriptedPost post({200});
   {
-    BackchannelNotifier notifier(*tokens_, post.Fn());
-    notifier.Enqueue(Notice());
+    BackchannelNotifier notifier(*tokens_, *store_, wall_, post.Fn());
+    ASSERT_TRUE(notifier.Enqueue(Notice()).ok());
     ASSERT_TRUE(WaitFor([&] { return notifier.stats().delivered == 1; }));
   }
   const std::string jwt = Jwt(post.calls().at(0).body);
@@ -229,13 +238,13 @@ TEST_F(BackchannelTest, PostsASignedLogoutToken) {
 TEST_F(BackchannelTest, TheDestructorDeliversWhatIsDueWithinDrain) {
   ScriptedPost post({200});
   {
-    BackchannelNotifier notifier(*tokens_, post.Fn(), {.delays = {milliseconds(1)}, .drain = std::chrono::seconds(10)});
-    notifier.Enqueue(Notice());
+    BackchannelNotifier notifier(*tokens_, *store_, wall_, post.Fn(), {.delays = {milliseconds(1)}, .drain = std::chrono::seconds(10)});
+    ASSERT_TRUE(notifier.Enqueue(Notice()).ok());
   }  // possibly before the worker looked at the queue: the delivery still goes out
   EXPECT_EQ(post.calls().size(), 1u);
 }
 
-TEST_F(BackchannelTest, TheDestructorReturnsWithinDrainAndLogsTheLoss) {
+TEST_F(BackchannelTest, TheDestructorReturnsWithinDrainAndLeavesTheRestInTheStore) {
   // Capture warnings to check what they say (and what they do not).
   std::FILE* captured = std::tmpfile();
   ASSERT_NE(captured, nullptr);
@@ -244,9 +253,9 @@ TEST_F(BackchannelTest, TheDestructorReturnsWithinDrainAndLogsTheLoss) {
   ScriptedPost post({500});
   const milliseconds drain(300);
   auto notifier = std::make_unique<BackchannelNotifier>(
-      *tokens_, post.Fn(),
+      *tokens_, *store_, wall_, post.Fn(),
       BackchannelPolicy{.delays = std::vector<milliseconds>(1000, milliseconds(20)), .drain = drain});
-  notifier->Enqueue(Notice());
+  ASSERT_TRUE(notifier->Enqueue(Notice()).ok());
   ASSERT_TRUE(WaitFor([&] { return notifier->stats().failed_attempts >= 1; }));
   // Retries keep failing every 20 ms, for 20 s in all; the destructor gives them `drain` only.
   const auto start = std::chrono::steady_clock::now();
@@ -254,15 +263,22 @@ TEST_F(BackchannelTest, TheDestructorReturnsWithinDrainAndLogsTheLoss) {
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_LT(took, drain + std::chrono::seconds(2)) << "generous for a loaded machine, far below 20 s";
   EXPECT_GE(post.calls().size(), 2u) << "attempts continued while draining";
+  // The delivery waits in the store for the next start, its attempts counted.
+  std::vector<store::LogoutDelivery> left = TakeAll();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].client_id, "skc_app");
+  EXPECT_EQ(static_cast<std::size_t>(left[0].attempts), post.calls().size());
+  ASSERT_TRUE(store_->DeleteLogoutDelivery(left[0].id).ok());
 
   // A retry due only after the drain ends is not waited for.
   auto later = std::make_unique<BackchannelNotifier>(
-      *tokens_, post.Fn(), BackchannelPolicy{.delays = {std::chrono::seconds(60)}, .drain = std::chrono::seconds(30)});
-  later->Enqueue(Notice("skc_later"));
+      *tokens_, *store_, wall_, post.Fn(), BackchannelPolicy{.delays = {std::chrono::seconds(60)}, .drain = std::chrono::seconds(30)});
+  ASSERT_TRUE(later->Enqueue(Notice("skc_later")).ok());
   ASSERT_TRUE(WaitFor([&] { return later->stats().failed_attempts == 1; }));
   const auto start_later = std::chrono::steady_clock::now();
   later.reset();
   EXPECT_LT(std::chrono::steady_clock::now() - start_later, std::chrono::seconds(5));
+  EXPECT_EQ(TakeAll().size(), 1u) << "skc_later waits in the store";
 
   log::Shutdown();
   log::Init({});  // back to the defaults (stderr) for the tests that follow
@@ -276,14 +292,63 @@ TEST_F(BackchannelTest, TheDestructorReturnsWithinDrainAndLogsTheLoss) {
   EXPECT_NE(text.find(R"("msg":"back-channel logout failed; will retry","client_id":"skc_app","attempt":1,)"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find(R"("msg":"back-channel logout: deliveries lost at shutdown","count":1})"), std::string::npos)
-      << text;
   EXPECT_NE(text.find(R"("client_id":"skc_later")"), std::string::npos) << text;
   for (const auto& call : post.calls()) {
     EXPECT_EQ(text.find(Jwt(call.body)), std::string::npos) << "a token was logged";
   }
   EXPECT_EQ(text.find("logout_token"), std::string::npos);
   EXPECT_EQ(text.find("tenant=1"), std::string::npos) << "nor the URI's query";
+}
+
+TEST_F(BackchannelTest, ADeliveryPendingAtShutdownIsMadeByTheNextStart) {
+  ScriptedPost down({503});
+  {
+    BackchannelNotifier notifier(*tokens_, *store_, wall_, down.Fn(),
+                                 {.delays = {milliseconds(50), milliseconds(50)}, .drain = milliseconds(0)});
+    ASSERT_TRUE(notifier.Enqueue(Notice()).ok());
+    ASSERT_TRUE(WaitFor([&] { return notifier.stats().failed_attempts >= 1; }));
+  }  // stops with the retry pending
+  const std::size_t failed = down.calls().size();
+  ASSERT_GE(failed, 1u);
+
+  ScriptedPost up({200});
+  BackchannelNotifier restarted(*tokens_, *store_, wall_, up.Fn(), {.delays = {milliseconds(50), milliseconds(50)}});
+  ASSERT_TRUE(WaitFor([&] { return restarted.stats().delivered == 1; }));
+  const auto calls = up.calls();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].url, "https://app.example.com/backchannel?tenant=1");
+  EXPECT_EQ(Str(Part(Jwt(calls[0].body), 1), "sid"), "ses_1");
+  EXPECT_EQ(down.calls().size(), failed) << "the stopped notifier made no attempt after it stopped";
+  auto next = store_->NextLogoutDeliveryAt();
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(*next, std::nullopt) << "delivered: removed from the store";
+}
+
+TEST_F(BackchannelTest, ADeliveryClaimedByANodeThatDiedIsTakenWhenTheClaimEnds) {
+  // Another node claimed the delivery for 300 ms and died before attempting it.
+  const auto now_ms = [this] {
+    return std::chrono::duration_cast<milliseconds>(wall_.Now().time_since_epoch()).count();
+  };
+  ASSERT_TRUE(store_->EnqueueLogoutDelivery({.client_id = "skc_app",
+                                             .uri = "https://app.example.com/backchannel?tenant=1",
+                                             .user_id = "usr_1",
+                                             .session_id = "ses_1",
+                                             .next_at_ms = now_ms()})
+                  .ok());
+  auto claimed = store_->ClaimLogoutDeliveries(now_ms(), 300, 1);
+  ASSERT_TRUE(claimed.ok());
+  ASSERT_EQ(claimed->size(), 1u);
+  const std::int64_t claim_end = now_ms() + 300;
+
+  std::int64_t posted_at = 0;
+  BackchannelNotifier notifier(*tokens_, *store_, wall_,
+                               [&](const std::string&, const std::string&) -> Result<int> {
+                                 posted_at = now_ms();
+                                 return 200;
+                               },
+                               {.delays = {milliseconds(1)}, .poll = milliseconds(20)});
+  ASSERT_TRUE(WaitFor([&] { return notifier.stats().delivered == 1; }));
+  EXPECT_GE(posted_at + 1, claim_end) << "not attempted while the other node's claim held";
 }
 
 }  // namespace

@@ -298,6 +298,21 @@ struct UpstreamLogin {
   bool operator==(const UpstreamLogin&) const = default;
 };
 
+// A back-channel logout delivery waiting for its next attempt (oauth/backchannel.h): kept in
+// the store so that it survives a restart and another node can take it over.
+struct LogoutDelivery {
+  std::int64_t id = 0;         // assigned by EnqueueLogoutDelivery
+  std::string client_id;
+  std::string uri;             // the client's backchannel_logout_uri
+  std::string user_id;
+  std::string session_id;
+  int attempts = 0;            // made so far
+  std::int64_t next_at_ms = 0; // Unix ms: when due; while claimed, the end of the claim
+  UnixSeconds created_at = 0;
+
+  bool operator==(const LogoutDelivery&) const = default;
+};
+
 struct LoginCompletion {
   std::optional<Membership> membership;    // added if absent
   std::vector<std::string> ended_sessions; // session ids deleted (absent ones ignored)
@@ -559,6 +574,25 @@ class Store {
   // Records `key_hash` as used until `expires_at`: true the first time, false while an earlier
   // record of it has not expired (a replay). Atomic across concurrent callers.
   virtual Result<bool> UseOnce(std::string_view key_hash, UnixSeconds expires_at, UnixSeconds now) = 0;
+
+  // ---- Back-channel logout deliveries -------------------------------------------------------
+  // A durable queue with claims, so that several nodes can share it: a claimed delivery is
+  // hidden until its claim ends, and taken again by anyone after that (its claimer died).
+  // Deliveries are therefore at least once.
+
+  // Adds `delivery` (its id is ignored) and returns the id it got.
+  virtual Result<std::int64_t> EnqueueLogoutDelivery(const LogoutDelivery& delivery) = 0;
+  // Claims up to `limit` (>= 1) deliveries due at `now_ms` (next_at_ms <= now_ms), the earliest
+  // first (then by id), atomically: their next_at_ms becomes now_ms + claim_ms, so that no
+  // concurrent caller gets them too. Returns them as they were before the claim.
+  virtual Result<std::vector<LogoutDelivery>> ClaimLogoutDeliveries(std::int64_t now_ms, std::int64_t claim_ms,
+                                                                    int limit) = 0;
+  // Due again at `next_at_ms` with `attempts` made. kNotFound when it is gone.
+  virtual Status RescheduleLogoutDelivery(std::int64_t id, int attempts, std::int64_t next_at_ms) = 0;
+  // Removes a delivery that is done (delivered or given up). Removing an absent one is OK.
+  virtual Status DeleteLogoutDelivery(std::int64_t id) = 0;
+  // The earliest next_at_ms of all deliveries; nullopt when there are none.
+  virtual Result<std::optional<std::int64_t>> NextLogoutDeliveryAt() = 0;
 
   // ---- Settings ---------------------------------------------------------------------------
   // A small key/value table for deployment-wide settings (the issuer chosen at init ...).

@@ -129,6 +129,15 @@ class SqliteStore final : public Store {
   Result<UpstreamLogin> TakeUpstreamLogin(std::string_view relay_hash, UnixSeconds now) override;
   Result<bool> UseOnce(std::string_view key_hash, UnixSeconds expires_at, UnixSeconds now) override;
 
+  // Back-channel logout deliveries live in sqlite_logout.cc (schema:
+  // migrations/sqlite/0006_logout_deliveries.sql).
+  Result<std::int64_t> EnqueueLogoutDelivery(const LogoutDelivery& delivery) override;
+  Result<std::vector<LogoutDelivery>> ClaimLogoutDeliveries(std::int64_t now_ms, std::int64_t claim_ms,
+                                                            int limit) override;
+  Status RescheduleLogoutDelivery(std::int64_t id, int attempts, std::int64_t next_at_ms) override;
+  Status DeleteLogoutDelivery(std::int64_t id) override;
+  Result<std::optional<std::int64_t>> NextLogoutDeliveryAt() override;
+
   // Grants, refresh tokens and access-token records live in sqlite_tokens.cc (schema:
   // migrations/sqlite/0004_tokens.sql). The callbacks and the checks run in one write
   // transaction; a refusal that the contract says revokes (a reused code or refresh token, an

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -280,6 +281,37 @@ TEST(SqliteStoreTest, TwoStoresOnOneFileShareARateLimitExactly) {
     EXPECT_EQ(refused.load(), 8 * kHits - kLimit);
     for (int c = 1; c <= kLimit; ++c) EXPECT_EQ(seen_count[c].load(), 1) << "round " << round << ", count " << c;
   }
+}
+
+TEST(SqliteStoreTest, TwoStoresOnOneFileNeverClaimTheSameLogoutDelivery) {
+  const std::string uri = "sqlite:" + TempDirEnvironment::NewPath("logout").string();
+  auto a = OpenOrFail(uri);
+  auto b = OpenOrFail(uri);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  constexpr int kDeliveries = 60;
+  for (int i = 0; i < kDeliveries; ++i) {
+    auto id = a->EnqueueLogoutDelivery({.client_id = "app", .uri = "https://app.example.com/bc", .user_id = "usr_1",
+                                        .session_id = "ses_" + std::to_string(i), .next_at_ms = 1000 + i});
+    ASSERT_TRUE(id.ok()) << id.error().ToString();
+  }
+  std::mutex mu;
+  std::vector<std::int64_t> seen;
+  RunOnBothStores(*a, *b, [&](Store& s, int) {
+    for (;;) {
+      auto r = s.ClaimLogoutDeliveries(5000, 60'000, 2);
+      if (!r.ok()) {
+        ADD_FAILURE() << r.error().ToString();
+        return;
+      }
+      if (r->empty()) return;
+      std::lock_guard lock(mu);
+      for (const LogoutDelivery& d : *r) seen.push_back(d.id);
+    }
+  });
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen.size(), static_cast<std::size_t>(kDeliveries));
+  EXPECT_EQ(std::adjacent_find(seen.begin(), seen.end()), seen.end()) << "a delivery was claimed twice";
 }
 
 TEST(SqliteStoreTest, TwoStoresOnOneFileConsumeAChallengeOnce) {
