@@ -7,7 +7,8 @@
 #   ENDPOINTS="jwks" REPS=1 DUR=10 bench/run.sh
 #
 # Endpoints: discovery, jwks, authorize, login_page (wrk); verify, login_roundtrip, login_full
-# (bench/login.mjs, which also serves Gatehouse's SMTP port and reads the codes from the emails);
+# (bench/loadgen/login_load (C++), which also serves Gatehouse's SMTP port and reads the codes
+# from the emails);
 # cc_rs256, cc_es256 (wrk with bench/token_cc.lua: POST client_credentials with client_secret_basic,
 # only 200s with an access_token count). cc_es256 runs against a second Gatehouse (own data dir,
 # `init`/`serve --signing-alg ES256`) and a second peer (SIGN_ALG=ES256), started when first needed.
@@ -46,6 +47,10 @@ log() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$OUT/run.log" >&2; }
 command -v node >/dev/null || { echo "bench: node and npm are needed for the peer (apt-get install nodejs npm)" >&2; exit 1; }
 [ -n "${SKIP_BUILD:-}" ] || "$ROOT/scripts/build" release >/dev/null
 GH="$ROOT/build/src/app/gatehouse"
+LOGIN_LOAD="$ROOT/build/bench/loadgen/login_load"   # the load generator of the login endpoints
+if [[ " $ENDPOINTS " =~ \ (verify|login_roundtrip|login_full)\  ]] && [ ! -x "$LOGIN_LOAD" ]; then
+  echo "bench: $LOGIN_LOAD is missing (scripts/build release builds it)" >&2; exit 1
+fi
 
 # ---- the peer
 mkdir -p "$PEER_DIR"
@@ -75,9 +80,9 @@ start_peer RS256
 PEER="http://127.0.0.1:$PEER_PORT"
 
 GH_THREADS_FLAG=(); [ -n "${GH_THREADS:-}" ] && GH_THREADS_FLAG=(--threads "$GH_THREADS")
-# Sign-in emails go to bench/login.mjs, which listens on SMTP_PORT while it runs. The rate limits
-# (5 emails per address, 30 per IP per 15 min, 30 code checks per IP per 5 min by default) are
-# raised out of the way: every request of the bench comes from 127.0.0.1.
+# Sign-in emails go to bench/loadgen/login_load, which listens on SMTP_PORT while it runs. The
+# rate limits (5 emails per address, 30 per IP per 15 min, 30 code checks per IP per 5 min by
+# default) are raised out of the way: every request of the bench comes from 127.0.0.1.
 SMTP_PORT=$(free_port)
 RATE_LIMITS=(--rate-limit-email 100000000 --rate-limit-ip 100000000 --rate-limit-verify-ip 100000000)
 json_field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(next(d[k] for k in sys.argv[2:] if k in d))' "$@"; }
@@ -157,7 +162,7 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
   echo "gatehouse: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$([ "$dirty" -gt 0 ] && echo " + $dirty uncommitted files in src/, web/") (RelWithDebInfo, default flags, access log on)"
   echo "peer: oidc-provider $(node -p "require('$PEER_DIR/node_modules/oidc-provider/package.json').version"), node $(node -v)"
   echo "wrk: -t$THREADS -c$CONN -d${DUR}s after a ${WARM}s warm-up; reps=$REPS"
-  echo "login.mjs: N=$LOGIN_N C=$LOGIN_C warmup=$LOGIN_WARMUP batch=$LOGIN_BATCH; gatehouse ${RATE_LIMITS[*]}"
+  echo "login_load: bench/loadgen/login_load (C++), N=$LOGIN_N C=$LOGIN_C warmup=$LOGIN_WARMUP batch=$LOGIN_BATCH; gatehouse ${RATE_LIMITS[*]}"
   echo "openssl: $(openssl version) (gatehouse links $(ldd "$GH" | awk '/libcrypto/{print $3}')); speed -multi 2 -seconds $SPEED_SECONDS"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg); quiet = other processes < $QUIET_MAX cores, waited for up to ${QUIET_MAX_WAIT}s per row"
 } > "$OUT/versions.txt"
@@ -338,7 +343,7 @@ bound_cols() {
   awk -v b="$b" -v g="$2" -v s="$sigs" 'BEGIN{printf "%.0f %.2f\n", b, (b>0 ? g*s/b : 0)}'
 }
 
-# verify, login_roundtrip and login_full: bench/login.mjs prints the first 11 columns of the
+# verify, login_roundtrip and login_full: bench/loadgen/login_load (C++) prints the first 11 columns of the
 # summary row itself (its own table and details go to login-<endpoint>-<rep>.txt and login.tsv).
 run_login() { # endpoint rep
   local perf_pid="" ctl=""
@@ -354,9 +359,9 @@ run_login() { # endpoint rep
   { TIMEFORMAT='%U %S'; time GH="$GHURL" GH_CLIENT="$GH_CLIENT" GH_SECRET="$GH_SECRET" PEER="$PEER" SMTP_PORT="$SMTP_PORT" \
       GH_PID="$MAIN_GH_PID" PEER_PID="$MAIN_PEER_PID" CLK_TCK="$TICK" \
       N="$LOGIN_N" C="$LOGIN_C" WARMUP="$LOGIN_WARMUP" BATCH="$LOGIN_BATCH" OUT="$OUT" PERF_CTL="$ctl" \
-      node "$ROOT/bench/login.mjs" "$1" "$2" > "$OUT/login-$1-$2.row" 2> "$OUT/login-$1-$2.txt"; } 2> "$OUT/login-$1-$2.time" ||
-    log "$1: bench/login.mjs failed or counted errors (see login-$1-$2.txt)"
-  # the whole login.mjs process, warm-ups and both servers included
+      "$LOGIN_LOAD" "$1" "$2" > "$OUT/login-$1-$2.row" 2> "$OUT/login-$1-$2.txt"; } 2> "$OUT/login-$1-$2.time" ||
+    log "$1: bench/loadgen/login_load failed or counted errors (see login-$1-$2.txt)"
+  # the whole login_load process, warm-ups and both servers included
   local foreign; foreign=$(cpu_end "$OUT/login-$1-$2.time")
   echo "quiet_wait_s $qw foreign_cores $foreign load1 $(load1)" >> "$OUT/login-$1-$2.txt"
   if [ -n "$perf_pid" ]; then

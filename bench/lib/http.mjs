@@ -1,5 +1,6 @@
-// What the load generators share (bench/login.mjs, bench/sso/sso.mjs): one HTTP request on a
-// keep-alive agent, and a minimal cookie jar (name, value, path; expiry by Max-Age/Expires).
+// What the Node load generators use (bench/sso/sso.mjs): one HTTP request on a keep-alive agent,
+// and a minimal cookie jar (name, value, path; expiry by Max-Age/Expires). The login benchmarks'
+// C++ generator, bench/loadgen/login_load, has the same jar in bench/loadgen/http.cc.
 import * as http from 'node:http';
 
 // Resolves with { status, headers, body } (body as UTF-8 text).
