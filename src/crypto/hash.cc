@@ -2,7 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -31,6 +31,29 @@ const EVP_MD* Sha256Md() {
   return md;
 }
 
+// This thread's HMAC context, its digest (SHA-256) set once: each HmacSha256 only sets the key.
+// The one-shot HMAC() looked up both the MAC and the digest again on every call (under OpenSSL's
+// lock); CSRF tokens, rate-limit keys and one-time codes are HMACed on every login request.
+EVP_MAC_CTX* ThreadHmacSha256() {
+  static EVP_MAC* const mac = [] {
+    EVP_MAC* m = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (m == nullptr) Die("HMAC fetch");
+    return m;
+  }();
+  struct Holder {
+    EVP_MAC_CTX* ctx = nullptr;
+    ~Holder() { EVP_MAC_CTX_free(ctx); }
+  };
+  thread_local Holder holder;
+  if (holder.ctx == nullptr) {
+    holder.ctx = EVP_MAC_CTX_new(mac);
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
+    if (holder.ctx == nullptr || EVP_MAC_CTX_set_params(holder.ctx, params) != 1) Die("HMAC-SHA-256 context");
+  }
+  return holder.ctx;
+}
+
 }  // namespace
 
 std::string Sha256(std::string_view data) {
@@ -43,14 +66,16 @@ std::string Sha256(std::string_view data) {
 }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
-  // An empty string_view may carry a null pointer; HMAC() wants a valid one even for length 0.
+  // An empty string_view may carry a null pointer, and EVP_MAC_init reads a null key as "keep the
+  // previous one": a valid pointer even for length 0.
   static const unsigned char kEmpty = 0;
   const auto* k = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
   const auto* d = data.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(data.data());
   unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (HMAC(EVP_sha256(), k, static_cast<int>(key.size()), d, data.size(), mac, &len) == nullptr ||
-      len != 32) {
+  std::size_t len = 0;
+  EVP_MAC_CTX* ctx = ThreadHmacSha256();
+  if (EVP_MAC_init(ctx, k, key.size(), nullptr) != 1 || EVP_MAC_update(ctx, d, data.size()) != 1 ||
+      EVP_MAC_final(ctx, mac, &len, sizeof mac) != 1 || len != 32) {
     Die("HMAC-SHA-256");
   }
   return std::string(reinterpret_cast<const char*>(mac), len);

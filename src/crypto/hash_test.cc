@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "common/encoding.h"
 #include "crypto/random.h"
@@ -47,6 +49,23 @@ TEST(HmacSha256Test, Rfc4231Vectors) {
 TEST(HmacSha256Test, EmptyKeyAndData) {
   // Well-known value of HMAC-SHA-256 with an empty key over an empty message.
   EXPECT_EQ(HexHmac("", ""), "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+}
+
+TEST(HmacSha256Test, EachCallUsesItsOwnKeyOnEveryThread) {
+  // Each thread reuses one context across calls: a key, an empty key, a long one (hashed first),
+  // and round again, must each give their own value (RFC 4231 §4.3 and §4.7, and the empty one).
+  auto check = [](int rounds) {
+    for (int i = 0; i < rounds; ++i) {
+      ASSERT_EQ(HexHmac("Jefe", "what do ya want for nothing?"),
+                "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+      ASSERT_EQ(HexHmac("", ""), "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+      ASSERT_EQ(HexHmac(std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First"),
+                "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) threads.emplace_back(check, 200);
+  for (auto& th : threads) th.join();
 }
 
 TEST(ConstantTimeEqualTest, Compares) {
