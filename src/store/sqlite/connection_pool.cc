@@ -39,6 +39,14 @@ Status StatusFromSqlite(const SQLite::Exception& e, std::string_view context) {
   }
 }
 
+ConnectionPool::ConnectionPool(PoolConfig config) : config_(std::move(config)) {
+  if (!config_.memory) checkpointer_ = std::make_unique<Checkpointer>(config_.path);
+}
+
+// Members go in reverse order: the pooled connections close, then the checkpointer stops and
+// closes its own; whichever connection to the file closes last checkpoints it.
+ConnectionPool::~ConnectionPool() = default;
+
 Result<Lease> ConnectionPool::Acquire() {
   std::unique_lock lock(mu_);
   if (!cv_.wait_for(lock, wait_timeout(),
@@ -102,6 +110,8 @@ Result<std::unique_ptr<PooledConnection>> ConnectionPool::OpenConnection() {
     // In WAL mode NORMAL syncs only at checkpoints: a process crash loses nothing, a power
     // loss may lose the last commits, and neither corrupts the file.
     if (!config_.memory) db->exec("PRAGMA synchronous = NORMAL");
+    // Commits report the log's size to the checkpointer instead of checkpointing inline.
+    if (checkpointer_) checkpointer_->Watch(db->getHandle());
     return db;
   } catch (const SQLite::Exception& e) {
     return StatusFromSqlite(e, "open " + config_.path);

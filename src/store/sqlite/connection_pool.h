@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "store/sqlite/checkpointer.h"
 
 namespace gatehouse::store::sqlite {
 
@@ -130,7 +131,9 @@ class Lease {
 
 class ConnectionPool {
  public:
-  explicit ConnectionPool(PoolConfig config) : config_(std::move(config)) {}
+  // A file database gets a background checkpointer (checkpointer.h).
+  explicit ConnectionPool(PoolConfig config);
+  ~ConnectionPool();
 
   const PoolConfig& config() const { return config_; }
 
@@ -154,6 +157,7 @@ class ConnectionPool {
   Result<std::unique_ptr<PooledConnection>> OpenConnection();
 
   const PoolConfig config_;
+  std::unique_ptr<Checkpointer> checkpointer_;  // null for an in-memory database
   WriterLock writer_lock_;
   std::mutex mu_;
   std::condition_variable cv_;

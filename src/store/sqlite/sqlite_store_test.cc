@@ -198,6 +198,26 @@ TEST(SqliteStoreTest, ConcurrentOpensOfANewFileApplyEachMigrationOnce) {
   }
 }
 
+// Checkpoints run mostly on the store's background thread (checkpointer.h), and inline only
+// past the cap: the log must still be reused under sustained writes, or it would grow with them.
+TEST(SqliteStoreTest, TheLogStaysBoundedUnderSustainedWrites) {
+  const std::filesystem::path path = TempDirEnvironment::NewPath("wal");
+  auto store = OpenOrFail("sqlite:" + path.string());
+  ASSERT_NE(store, nullptr);
+  // 8,000 commits of a 3 KiB value, back to back: about 130 MiB of log pages in all.
+  const std::string value(3 * 1024, 'v');
+  constexpr int kWrites = 8000;
+  for (int i = 0; i < kWrites; ++i) {
+    ASSERT_TRUE(store->PutSetting("bulk." + std::to_string(i), value).ok());
+  }
+  // The cap is 4,000 pages (16 MiB); a commit or two may land past it.
+  EXPECT_LT(std::filesystem::file_size(path.string() + "-wal"), std::uintmax_t{24} << 20)
+      << "the log grew with the writes";
+  auto last = store->GetSetting("bulk." + std::to_string(kWrites - 1));
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(*last, value);
+}
+
 TEST(SqliteStoreTest, TwoStoresOnOneFileSeeEachOthersWrites) {
   const std::string uri = "sqlite:" + TempDirEnvironment::NewPath("shared").string();
   auto a = OpenOrFail(uri);

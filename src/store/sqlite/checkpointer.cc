@@ -1,0 +1,73 @@
+#include "store/sqlite/checkpointer.h"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+#include "common/log.h"
+
+namespace gatehouse::store::sqlite {
+
+Checkpointer::Checkpointer(std::string path, int pages, int cap_pages)
+    : path_(std::move(path)), pages_(pages), cap_pages_(cap_pages), thread_([this] { Run(); }) {}
+
+Checkpointer::~Checkpointer() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void Checkpointer::Watch(sqlite3* db) { sqlite3_wal_hook(db, &Checkpointer::OnCommit, this); }
+
+int Checkpointer::OnCommit(void* self, sqlite3* db, const char* schema, int log_pages) {
+  auto* c = static_cast<Checkpointer*>(self);
+  if (log_pages < c->pages_) return SQLITE_OK;
+  if (log_pages >= c->cap_pages_) {
+    // What SQLite's own hook does at its mark. SQLITE_BUSY (a background pass is running) is
+    // fine: the next commit tries again. The commit itself has succeeded either way.
+    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    return SQLITE_OK;
+  }
+  {
+    std::lock_guard lock(c->mu_);
+    if (c->due_) return SQLITE_OK;  // the thread has been told already
+    c->due_ = true;
+  }
+  c->cv_.notify_one();
+  return SQLITE_OK;
+}
+
+void Checkpointer::Run() {
+  sqlite3* db = nullptr;  // opened on the first checkpoint, closed when stopping
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return due_ || stop_; });
+    if (stop_) break;
+    due_ = false;
+    lock.unlock();
+    int rc = SQLITE_OK;
+    if (db == nullptr) {
+      rc = sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+      if (rc != SQLITE_OK) {
+        log::Warn("sqlite: background checkpoint: cannot open the database", {{"error", sqlite3_errstr(rc)}});
+        sqlite3_close_v2(db);  // a handle comes back even on failure
+        db = nullptr;
+      }
+    }
+    if (db != nullptr) {
+      rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      // SQLITE_BUSY: another process is checkpointing; the next commit past the mark asks again.
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+        log::Warn("sqlite: background checkpoint failed", {{"error", sqlite3_errmsg(db)}});
+      }
+    }
+    lock.lock();
+  }
+  lock.unlock();
+  sqlite3_close_v2(db);  // a no-op for nullptr
+}
+
+}  // namespace gatehouse::store::sqlite
