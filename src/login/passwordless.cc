@@ -1,6 +1,8 @@
 #include "login/passwordless.h"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "common/encoding.h"
 #include "common/strings.h"
@@ -61,18 +63,18 @@ std::optional<http::Response> Passwordless::LimitSends(const http::Request& req,
                                                        std::string_view token) const {
   const LoginDeps& d = kit_.deps();
   const UnixSeconds now = d.clock.NowSeconds();
-  const std::pair<std::string, int> limits[] = {
-      {"send:ip:" + std::string(req.remote_address), d.limits.sends_per_ip},
+  // Both counters in one write; the address's is not counted when the network's refuses.
+  const std::vector<store::RateLimitHit> hits = {
+      {"send:ip:" + std::string(req.remote_address), d.limits.sends_per_ip, d.limits.send_window},
       // The address is keyed, so the counters do not list who signs in.
-      {"send:email:" + Hmac(d.passwordless_key, "ratelimit", email).substr(0, 32), d.limits.sends_per_email},
+      {"send:email:" + Hmac(d.passwordless_key, "ratelimit", email).substr(0, 32), d.limits.sends_per_email,
+       d.limits.send_window},
   };
-  for (const auto& [key, limit] : limits) {
-    auto hit = d.store.HitRateLimit(key, limit, d.limits.send_window, now);
-    if (!hit.ok()) return kit_.Internal(req, hit.error());
-    if (!hit->allowed) {
-      return kit_.TooMany(req, hit->retry_after, "Too many emails were requested. Wait a few minutes and try again.",
-                          LoginUrl(token));
-    }
+  auto hit = d.store.HitRateLimits(hits, now);
+  if (!hit.ok()) return kit_.Internal(req, hit.error());
+  if (!hit->allowed) {
+    return kit_.TooMany(req, hit->retry_after, "Too many emails were requested. Wait a few minutes and try again.",
+                        LoginUrl(token));
   }
   return std::nullopt;
 }

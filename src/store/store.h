@@ -177,6 +177,13 @@ struct EmailChallenge {
   bool operator==(const EmailChallenge&) const = default;
 };
 
+// One counter of HitRateLimits: `limit` hits per windows of `window` seconds.
+struct RateLimitHit {
+  std::string key;
+  int limit = 0;
+  UnixSeconds window = 0;
+};
+
 // A fixed-window counter's verdict (HitRateLimit).
 struct RateLimitResult {
   bool allowed = false;
@@ -458,6 +465,11 @@ class Store {
   // counted. Atomic across nodes sharing the store. kInvalidArgument if limit or window <= 0.
   virtual Result<RateLimitResult> HitRateLimit(std::string_view key, int limit, UnixSeconds window,
                                                UnixSeconds now) = 0;
+  // HitRateLimit on each of `hits` in order, in one transaction (one write, where a commit is
+  // what costs): stops at the first refusal and returns it, the hits before it counted as with
+  // separate calls; otherwise returns the last verdict. kInvalidArgument, nothing counted, if
+  // `hits` is empty or any limit or window <= 0.
+  virtual Result<RateLimitResult> HitRateLimits(const std::vector<RateLimitHit>& hits, UnixSeconds now) = 0;
 
   // ---- Authorization codes ----------------------------------------------------------------
 

@@ -325,6 +325,28 @@ TEST_P(StoreConformanceTest, HitRateLimitAllowsLimitHitsPerWindowThenRefuses) {
   EXPECT_EQ(Hit(store(), "one", 1, 1, 5), Refused(1, 1));
 }
 
+TEST_P(StoreConformanceTest, HitRateLimitsCountsInOrderAndStopsAtTheFirstRefusal) {
+  auto hits = [&](UnixSeconds now) -> Verdict {
+    Result<RateLimitResult> r = store().HitRateLimits({{"ip", 3, 100}, {"mail", 1, 60}}, now);
+    if (!r.ok()) {
+      ADD_FAILURE() << r.error().ToString();
+      return {false, -1, -1};
+    }
+    return {r->allowed, r->count, r->retry_after};
+  };
+  EXPECT_EQ(hits(1000), Allowed(1));         // ip 1, mail 1: the last verdict
+  EXPECT_EQ(hits(1010), Refused(1, 50));     // ip 2, then mail refused
+  EXPECT_EQ(hits(1020), Refused(1, 40));     // ip 3, mail refused
+  EXPECT_EQ(hits(1030), Refused(3, 70));     // ip refused: mail not reached
+  // What was counted, seen through single hits: ip 3 (full), mail 1.
+  EXPECT_EQ(Hit(store(), "ip", 3, 100, 1031), Refused(3, 69));
+  EXPECT_EQ(Hit(store(), "mail", 2, 60, 1031), Allowed(2));
+  // Bad input counts nothing.
+  EXPECT_CODE(store().HitRateLimits({}, 1040), kInvalidArgument);
+  EXPECT_CODE(store().HitRateLimits({{"fresh", 5, 60}, {"bad", 0, 60}}, 1040), kInvalidArgument);
+  EXPECT_EQ(Hit(store(), "fresh", 5, 60, 1040), Allowed(1));
+}
+
 TEST_P(StoreConformanceTest, RefusedRateLimitHitsAreNotCounted) {
   EXPECT_EQ(Hit(store(), "k", 2, 100, 1000), Allowed(1));
   EXPECT_EQ(Hit(store(), "k", 2, 100, 1001), Allowed(2));

@@ -398,47 +398,78 @@ Result<EmailChallenge> SqliteStore::UpdateEmailChallenge(
 
 // ---- Rate limits ----------------------------------------------------------------------------
 
-Result<RateLimitResult> SqliteStore::HitRateLimit(std::string_view key, int limit, UnixSeconds window,
-                                                  UnixSeconds now) {
+namespace {
+
+Status CheckRateLimit(int limit, UnixSeconds window) {
   if (limit <= 0 || window <= 0) {
     return InvalidArgumentError("rate limit: limit " + std::to_string(limit) + " and window " + std::to_string(window) +
                                 " must be positive");
   }
-  // Keys may hold an email address: they stay out of the messages.
-  return RunWrite(*pool_, "hit rate limit", [&](SQLite::Database& db) -> Result<RateLimitResult> {
-    SQLite::Statement& current = Prepare(db, "SELECT window_end, count FROM rate_limits WHERE key = ?1");
-    BindText(current, 1, key);
-    RateLimitResult result;
-    if (current.executeStep() && now < current.getColumn(0).getInt64()) {
-      const UnixSeconds window_end = current.getColumn(0).getInt64();
-      const std::int64_t count = current.getColumn(1).getInt64();
-      if (count >= limit) {
-        result.allowed = false;
-        result.count = static_cast<int>(count);
-        result.retry_after = window_end - now;  // >= 1, as now < window_end
-        return result;
-      }
-      SQLite::Statement& hit = Prepare(db, "UPDATE rate_limits SET count = count + 1 WHERE key = ?1");
-      BindText(hit, 1, key);
-      hit.exec();
-      result.allowed = true;
-      result.count = static_cast<int>(count + 1);
+  return Status::Ok();
+}
+
+// One hit, inside the caller's write transaction.
+RateLimitResult HitOne(SQLite::Database& db, std::string_view key, int limit, UnixSeconds window, UnixSeconds now) {
+  SQLite::Statement& current = Prepare(db, "SELECT window_end, count FROM rate_limits WHERE key = ?1");
+  BindText(current, 1, key);
+  RateLimitResult result;
+  if (current.executeStep() && now < current.getColumn(0).getInt64()) {
+    const UnixSeconds window_end = current.getColumn(0).getInt64();
+    const std::int64_t count = current.getColumn(1).getInt64();
+    current.reset();  // a second hit in the same transaction reads again
+    if (count >= limit) {
+      result.allowed = false;
+      result.count = static_cast<int>(count);
+      result.retry_after = window_end - now;  // >= 1, as now < window_end
       return result;
     }
-    // No window yet, or the last one has ended: this hit starts a new one. (The end saturates
-    // rather than overflow on an absurd window.)
-    constexpr UnixSeconds kNever = std::numeric_limits<UnixSeconds>::max();
-    const UnixSeconds window_end = now > kNever - window ? kNever : now + window;
-    SQLite::Statement& start = Prepare(db,
-                            "INSERT INTO rate_limits (key, window_start, window_end, count) VALUES (?1, ?2, ?3, 1) "
-                            "ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start, "
-                            "window_end = excluded.window_end, count = 1");
-    BindText(start, 1, key);
-    BindTime(start, 2, now);
-    BindTime(start, 3, window_end);
-    start.exec();
+    SQLite::Statement& hit = Prepare(db, "UPDATE rate_limits SET count = count + 1 WHERE key = ?1");
+    BindText(hit, 1, key);
+    hit.exec();
+    hit.reset();
     result.allowed = true;
-    result.count = 1;
+    result.count = static_cast<int>(count + 1);
+    return result;
+  }
+  current.reset();
+  // No window yet, or the last one has ended: this hit starts a new one. (The end saturates
+  // rather than overflow on an absurd window.)
+  constexpr UnixSeconds kNever = std::numeric_limits<UnixSeconds>::max();
+  const UnixSeconds window_end = now > kNever - window ? kNever : now + window;
+  SQLite::Statement& start = Prepare(db,
+                          "INSERT INTO rate_limits (key, window_start, window_end, count) VALUES (?1, ?2, ?3, 1) "
+                          "ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start, "
+                          "window_end = excluded.window_end, count = 1");
+  BindText(start, 1, key);
+  BindTime(start, 2, now);
+  BindTime(start, 3, window_end);
+  start.exec();
+  start.reset();
+  result.allowed = true;
+  result.count = 1;
+  return result;
+}
+
+}  // namespace
+
+Result<RateLimitResult> SqliteStore::HitRateLimit(std::string_view key, int limit, UnixSeconds window,
+                                                  UnixSeconds now) {
+  RETURN_IF_ERROR(CheckRateLimit(limit, window));
+  // Keys may hold an email address: they stay out of the messages.
+  return RunWrite(*pool_, "hit rate limit", [&](SQLite::Database& db) -> Result<RateLimitResult> {
+    return HitOne(db, key, limit, window, now);
+  });
+}
+
+Result<RateLimitResult> SqliteStore::HitRateLimits(const std::vector<RateLimitHit>& hits, UnixSeconds now) {
+  if (hits.empty()) return InvalidArgumentError("rate limit: no counter to hit");
+  for (const RateLimitHit& h : hits) RETURN_IF_ERROR(CheckRateLimit(h.limit, h.window));
+  return RunWrite(*pool_, "hit rate limits", [&](SQLite::Database& db) -> Result<RateLimitResult> {
+    RateLimitResult result;
+    for (const RateLimitHit& h : hits) {
+      result = HitOne(db, h.key, h.limit, h.window, now);
+      if (!result.allowed) break;  // the hits before stay counted (the transaction commits)
+    }
     return result;
   });
 }

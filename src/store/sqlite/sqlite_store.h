@@ -116,6 +116,7 @@ class SqliteStore final : public Store {
   // The row keeps the window's end (its start plus the `window` of its first hit).
   Result<RateLimitResult> HitRateLimit(std::string_view key, int limit, UnixSeconds window,
                                        UnixSeconds now) override;
+  Result<RateLimitResult> HitRateLimits(const std::vector<RateLimitHit>& hits, UnixSeconds now) override;
 
   Status CompleteLogin(const LoginCompletion& completion) override;
   Status CreateAuthorizationCode(const AuthorizationCode& code) override;
