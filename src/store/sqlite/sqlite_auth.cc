@@ -408,7 +408,8 @@ Status CheckRateLimit(int limit, UnixSeconds window) {
   return Status::Ok();
 }
 
-// One hit, inside the caller's write transaction.
+// One hit, inside the caller's write transaction. (A second hit in the same store call gets
+// statements of its own from Prepare: those of the first are still in use until the call ends.)
 RateLimitResult HitOne(SQLite::Database& db, std::string_view key, int limit, UnixSeconds window, UnixSeconds now) {
   SQLite::Statement& current = Prepare(db, "SELECT window_end, count FROM rate_limits WHERE key = ?1");
   BindText(current, 1, key);
@@ -416,7 +417,6 @@ RateLimitResult HitOne(SQLite::Database& db, std::string_view key, int limit, Un
   if (current.executeStep() && now < current.getColumn(0).getInt64()) {
     const UnixSeconds window_end = current.getColumn(0).getInt64();
     const std::int64_t count = current.getColumn(1).getInt64();
-    current.reset();  // a second hit in the same transaction reads again
     if (count >= limit) {
       result.allowed = false;
       result.count = static_cast<int>(count);
@@ -426,12 +426,10 @@ RateLimitResult HitOne(SQLite::Database& db, std::string_view key, int limit, Un
     SQLite::Statement& hit = Prepare(db, "UPDATE rate_limits SET count = count + 1 WHERE key = ?1");
     BindText(hit, 1, key);
     hit.exec();
-    hit.reset();
     result.allowed = true;
     result.count = static_cast<int>(count + 1);
     return result;
   }
-  current.reset();
   // No window yet, or the last one has ended: this hit starts a new one. (The end saturates
   // rather than overflow on an absurd window.)
   constexpr UnixSeconds kNever = std::numeric_limits<UnixSeconds>::max();
@@ -444,7 +442,6 @@ RateLimitResult HitOne(SQLite::Database& db, std::string_view key, int limit, Un
   BindTime(start, 2, now);
   BindTime(start, 3, window_end);
   start.exec();
-  start.reset();
   result.allowed = true;
   result.count = 1;
   return result;
