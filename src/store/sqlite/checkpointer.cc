@@ -9,7 +9,11 @@
 namespace gatehouse::store::sqlite {
 
 Checkpointer::Checkpointer(std::string path, int pages, int cap_pages)
-    : path_(std::move(path)), pages_(pages), cap_pages_(cap_pages), thread_([this] { Run(); }) {}
+    : path_(std::move(path)),
+      pages_(pages),
+      cap_pages_(cap_pages),
+      next_request_(pages),
+      thread_([this] { Run(); }) {}
 
 Checkpointer::~Checkpointer() {
   {
@@ -24,16 +28,26 @@ void Checkpointer::Watch(sqlite3* db) { sqlite3_wal_hook(db, &Checkpointer::OnCo
 
 int Checkpointer::OnCommit(void* self, sqlite3* db, const char* schema, int log_pages) {
   auto* c = static_cast<Checkpointer*>(self);
-  if (log_pages < c->pages_) return SQLITE_OK;
+  int next = c->next_request_.load(std::memory_order_relaxed);
+  if (log_pages < c->pages_) {
+    // The log has been reused since the last request (or never reached the mark).
+    if (next != c->pages_) c->next_request_.store(c->pages_, std::memory_order_relaxed);
+    return SQLITE_OK;
+  }
   if (log_pages >= c->cap_pages_) {
     // What SQLite's own hook does at its mark. SQLITE_BUSY (a background pass is running) is
     // fine: the next commit tries again. The commit itself has succeeded either way.
     sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     return SQLITE_OK;
   }
+  // One of the commits that reach the next mark asks; the others go on.
+  if (log_pages < next || !c->next_request_.compare_exchange_strong(next, log_pages + c->pages_,
+                                                                    std::memory_order_relaxed)) {
+    return SQLITE_OK;
+  }
   {
     std::lock_guard lock(c->mu_);
-    if (c->due_) return SQLITE_OK;  // the thread has been told already
+    if (c->due_) return SQLITE_OK;  // the thread has not started the last requested pass yet
     c->due_ = true;
   }
   c->cv_.notify_one();
@@ -59,6 +73,7 @@ void Checkpointer::Run() {
     }
     if (db != nullptr) {
       rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      passes_.fetch_add(1, std::memory_order_relaxed);
       // SQLITE_BUSY: another process is checkpointing; the next commit past the mark asks again.
       if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
         log::Warn("sqlite: background checkpoint failed", {{"error", sqlite3_errmsg(db)}});

@@ -14,6 +14,11 @@
 // and the log is then reused. The log stays below about cap_pages; the writers wait for a disk
 // sync once per cap_pages written instead of once per `pages`.
 //
+// The thread is asked once per `pages` pages of log, not after every commit past the mark: a
+// pass copies everything committed before it began, and the log keeps its length until it is
+// reused, so a request per commit would wake the thread (and take its mutex) for a few pages
+// each time. The check on a commit is one atomic load.
+//
 // Durability is unchanged (synchronous=NORMAL in WAL mode syncs at checkpoints, wherever they
 // run), and a passive checkpoint never waits for, nor blocks, readers or writers.
 //
@@ -21,6 +26,7 @@
 // thread. Closing the last connection to the file still checkpoints it, as SQLite always does.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -43,6 +49,9 @@ class Checkpointer {
   // checkpointing them itself.
   void Watch(sqlite3* db);
 
+  // Background passes run so far (for tests).
+  int passes() const { return passes_.load(std::memory_order_relaxed); }
+
  private:
   static int OnCommit(void* self, sqlite3* db, const char* schema, int log_pages);
   void Run();
@@ -50,6 +59,10 @@ class Checkpointer {
   const std::string path_;
   const int pages_;
   const int cap_pages_;
+  // The log's size at which a commit next asks the thread for a pass: `pages_` while the log is
+  // short, then `pages_` past the size at the last request.
+  std::atomic<int> next_request_;
+  std::atomic<int> passes_{0};
   std::mutex mu_;
   std::condition_variable cv_;
   bool due_ = false;   // guarded by mu_

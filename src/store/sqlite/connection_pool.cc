@@ -2,7 +2,22 @@
 
 #include <sqlite3.h>
 
+#include <mutex>
+
 namespace gatehouse::store::sqlite {
+namespace {
+
+// This SQLite (Debian's) counts every allocation it makes under one process-wide mutex, so the
+// request threads of a busy server queue on it; the store never reads those counts. The switch
+// works only before SQLite initializes, i.e. before the process's first connection; if
+// something else opened one first, SQLite refuses it (SQLITE_MISUSE) and keeps counting, which
+// is slower but correct.
+void TurnOffAllocationCounts() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
+}  // namespace
 
 // `context` says what the store was doing ("create client skc_x"); the driver's message follows.
 Status StatusFromSqlite(const SQLite::Exception& e, std::string_view context) {
@@ -40,6 +55,7 @@ Status StatusFromSqlite(const SQLite::Exception& e, std::string_view context) {
 }
 
 ConnectionPool::ConnectionPool(PoolConfig config) : config_(std::move(config)) {
+  TurnOffAllocationCounts();
   if (!config_.memory) checkpointer_ = std::make_unique<Checkpointer>(config_.path);
 }
 
@@ -71,7 +87,18 @@ Result<Lease> ConnectionPool::Acquire() {
   return Lease(this, std::move(db).value());
 }
 
-void ConnectionPool::Release(std::unique_ptr<PooledConnection> db) {
+Result<Lease> ConnectionPool::AcquireWriter() {
+  if (config_.memory) return Acquire();
+  {
+    std::lock_guard lock(mu_);
+    if (writer_) return Lease(this, std::move(writer_), /*writer=*/true);
+  }
+  // First use, or the last writer's connection was dropped (Release).
+  ASSIGN_OR_RETURN(std::unique_ptr<PooledConnection> db, OpenConnection());
+  return Lease(this, std::move(db), /*writer=*/true);
+}
+
+void ConnectionPool::Release(std::unique_ptr<PooledConnection> db, bool writer) {
   db->ResetStatements();
   // A call that threw mid-transaction has had it rolled back by SQLite::Transaction; make
   // sure, and drop the connection if it is still inside one (never the only connection to an
@@ -81,6 +108,10 @@ void ConnectionPool::Release(std::unique_ptr<PooledConnection> db) {
     if (sqlite3_get_autocommit(db->getHandle()) == 0 && !config_.memory) db.reset();
   }
   std::lock_guard lock(mu_);
+  if (writer) {
+    writer_ = std::move(db);  // null if dropped: the next writer opens a new one
+    return;
+  }
   if (db) {
     idle_.push_back(std::move(db));
   } else {
@@ -157,7 +188,7 @@ SQLite::Statement& Prepare(SQLite::Database& db, std::string_view sql) {
 }
 
 Lease::~Lease() {
-  if (db_) pool_->Release(std::move(db_));
+  if (db_) pool_->Release(std::move(db_), writer_);
 }
 
 }  // namespace gatehouse::store::sqlite

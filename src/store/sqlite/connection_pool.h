@@ -115,8 +115,9 @@ class ConnectionPool;
 // A connection taken from the pool for the length of one Store call; returned on destruction.
 class Lease {
  public:
-  Lease(ConnectionPool* pool, std::unique_ptr<PooledConnection> db) : pool_(pool), db_(std::move(db)) {}
-  Lease(Lease&& other) noexcept : pool_(other.pool_), db_(std::move(other.db_)) {}
+  Lease(ConnectionPool* pool, std::unique_ptr<PooledConnection> db, bool writer = false)
+      : pool_(pool), db_(std::move(db)), writer_(writer) {}
+  Lease(Lease&& other) noexcept : pool_(other.pool_), db_(std::move(other.db_)), writer_(other.writer_) {}
   Lease& operator=(Lease&&) = delete;
   Lease(const Lease&) = delete;
   Lease& operator=(const Lease&) = delete;
@@ -127,6 +128,7 @@ class Lease {
  private:
   ConnectionPool* pool_;
   std::unique_ptr<PooledConnection> db_;
+  bool writer_;  // the pool's writer connection (AcquireWriter)
 };
 
 class ConnectionPool {
@@ -150,8 +152,15 @@ class ConnectionPool {
   // Takes an idle connection or opens a new one (up to max_connections), waiting up to
   // wait_timeout() for one to come back; kUnavailable after that.
   Result<Lease> Acquire();
+  // The process's writer connection, for the holder of writer_lock() only (RunWrite). All of
+  // the process's writes go through this one connection, so its page cache stays valid from
+  // one write to the next: SQLite empties a connection's cache whenever another connection has
+  // committed since its last transaction, and a write would otherwise start by reading every
+  // page it touches again. Opened on first use, beside the max_connections readers. An
+  // in-memory database has one connection for everything: this is Acquire then.
+  Result<Lease> AcquireWriter();
   // Returns a connection (called by ~Lease).
-  void Release(std::unique_ptr<PooledConnection> db);
+  void Release(std::unique_ptr<PooledConnection> db, bool writer);
 
  private:
   Result<std::unique_ptr<PooledConnection>> OpenConnection();
@@ -162,6 +171,7 @@ class ConnectionPool {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<PooledConnection>> idle_;  // guarded by mu_
+  std::unique_ptr<PooledConnection> writer_;             // guarded by mu_; null while leased
   int open_ = 0;                                         // guarded by mu_; idle + leased
 };
 
@@ -196,7 +206,7 @@ auto RunWrite(ConnectionPool& pool, std::string_view what, Fn&& fn)
                             ": another writer in this process held the lock for over " +
                             std::to_string(pool.wait_timeout().count()) + " ms");
   }
-  Result<Lease> lease = pool.Acquire();
+  Result<Lease> lease = pool.AcquireWriter();
   if (!lease.ok()) return lease.error();
   try {
     PooledConnection& db = lease->db();

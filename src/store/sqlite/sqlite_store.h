@@ -7,8 +7,9 @@
 // calls (UpdateClient, RotateSigningKeys, UpdateEmailChallenge, HitRateLimit,
 // ConsumeAuthorizationCode, RedeemAuthorizationCode, RotateRefreshToken) are serialised against
 // every other writer, in this process or another one. Within the process, writers also queue on
-// a mutex rather than in SQLite's sleep-and-poll busy handler, which keeps them fair. A writer
-// that waits longer than OpenOptions::busy_timeout_ms for the lock gets kUnavailable.
+// a mutex rather than in SQLite's sleep-and-poll busy handler, which keeps them fair, and all
+// run on one writer connection (beside the pool), whose page cache stays valid between writes.
+// A writer that waits longer than OpenOptions::busy_timeout_ms for the lock gets kUnavailable.
 //
 // Durability. journal_mode=WAL with synchronous=NORMAL: a committed transaction survives a crash
 // of the process; a power loss or OS crash may lose the last few commits, but never corrupts the
