@@ -561,15 +561,31 @@ class Store {
 
   // ---- Expiry -----------------------------------------------------------------------------
 
-  // Deletes sessions whose idle_expires_at or expires_at is <= now, challenges whose expires_at
-  // <= now, authorization codes whose expires_at <= now (a consumed one only once the grant it
-  // produced has expired too, so that a late replay still revokes that grant), rate-limit windows that have ended (a hit at `now` would
-  // start a new one), grants whose expires_at <= now with their refresh tokens, refresh tokens
-  // whose expires_at <= now, access-token records, upstream login legs and single-use keys whose
-  // expires_at <= now. Returns how many
-  // rows went. (A grant outlives its session's row: it is revoked, not deleted, when the
-  // session ends, so that reuse detection still answers.)
-  virtual Result<int> DeleteExpired(UnixSeconds now) = 0;
+  // What has expired by `now`: sessions whose idle_expires_at or expires_at is <= now,
+  // challenges whose expires_at <= now, authorization codes whose expires_at <= now (a consumed
+  // one only once the grant it produced has expired too, so that a late replay still revokes
+  // that grant), rate-limit windows that have ended (a hit at `now` would start a new one),
+  // grants whose expires_at <= now with their refresh tokens, refresh tokens whose expires_at
+  // <= now, access-token records, upstream login legs and single-use keys whose expires_at <=
+  // now. (A grant outlives its session's row: it is revoked, not deleted, when the session
+  // ends, so that reuse detection still answers.)
+  //
+  // DeleteExpiredBatch deletes at most `limit` of those rows, in one write, and returns how many
+  // went: fewer than `limit` means nothing expired is left. kInvalidArgument if limit <= 0.
+  virtual Result<int> DeleteExpiredBatch(UnixSeconds now, int limit) = 0;
+  // Every expired row, in batches of kExpiryBatch rows, one write each: however much has piled
+  // up, no write holds the store's write lock for longer than a batch, and the writers waiting
+  // (sign-ins) are woken between two batches. Returns how many rows went.
+  static constexpr int kExpiryBatch = 500;
+  Result<int> DeleteExpired(UnixSeconds now) {
+    int total = 0;
+    for (;;) {
+      Result<int> deleted = DeleteExpiredBatch(now, kExpiryBatch);
+      if (!deleted.ok()) return deleted.error();
+      total += *deleted;
+      if (*deleted < kExpiryBatch) return total;
+    }
+  }
 
   // ---- Upstream identities (SSO, social) ----------------------------------------------------
   // The user linked to (connection_id, subject); kNotFound when none.

@@ -159,7 +159,7 @@ class SqliteStore final : public Store {
   Result<std::vector<Grant>> EndSession(std::string_view session_id, UnixSeconds now) override;
 
   // One write transaction for all the expiring tables.
-  Result<int> DeleteExpired(UnixSeconds now) override;
+  Result<int> DeleteExpiredBatch(UnixSeconds now, int limit) override;
 
   Result<std::string> GetSetting(std::string_view key) override;
   Status PutSetting(std::string_view key, std::string_view value) override;
