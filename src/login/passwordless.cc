@@ -59,26 +59,6 @@ Result<std::optional<store::Connection>> Passwordless::Connection() const {
   return std::optional<store::Connection>();
 }
 
-std::optional<http::Response> Passwordless::LimitSends(const http::Request& req, std::string_view email,
-                                                       std::string_view token) const {
-  const LoginDeps& d = kit_.deps();
-  const UnixSeconds now = d.clock.NowSeconds();
-  // Both counters in one write; the address's is not counted when the network's refuses.
-  const std::vector<store::RateLimitHit> hits = {
-      {"send:ip:" + std::string(req.remote_address), d.limits.sends_per_ip, d.limits.send_window},
-      // The address is keyed, so the counters do not list who signs in.
-      {"send:email:" + Hmac(d.passwordless_key, "ratelimit", email).substr(0, 32), d.limits.sends_per_email,
-       d.limits.send_window},
-  };
-  auto hit = d.store.HitRateLimits(hits, now);
-  if (!hit.ok()) return kit_.Internal(req, hit.error());
-  if (!hit->allowed) {
-    return kit_.TooMany(req, hit->retry_after, "Too many emails were requested. Wait a few minutes and try again.",
-                        LoginUrl(token));
-  }
-  return std::nullopt;
-}
-
 std::optional<http::Response> Passwordless::LimitChecks(const http::Request& req, std::string retry_url) const {
   const LoginDeps& d = kit_.deps();
   auto hit = d.store.HitRateLimit("check:ip:" + std::string(req.remote_address), d.limits.verifies_per_ip,
@@ -91,8 +71,9 @@ std::optional<http::Response> Passwordless::LimitChecks(const http::Request& req
   return std::nullopt;
 }
 
-Status Passwordless::Send(const http::Request& req, const oauth::LoginTransaction& tx, const std::string& token,
-                          int previous_sends) const {
+std::optional<http::Response> Passwordless::Send(const http::Request& req, const oauth::LoginTransaction& tx,
+                                                 const std::string& token, int previous_sends,
+                                                 std::string_view retry_token) const {
   const LoginDeps& d = kit_.deps();
   const UnixSeconds now = d.clock.NowSeconds();
   const std::string& email = tx.login_hint;
@@ -118,8 +99,29 @@ Status Passwordless::Send(const http::Request& req, const oauth::LoginTransactio
   c.created_at = now;
   // A code cannot outlive its transaction: the form that submits it carries the transaction.
   c.expires_at = std::min(now + d.passwordless.lifetime, tx.expires_at);
-  RETURN_IF_ERROR(d.store.PutEmailChallenge(c));
+  // The address is keyed, so the counters do not list who signs in. The address's counter is
+  // not counted when the network's refuses.
+  const std::vector<store::RateLimitHit> limits = {
+      {"send:ip:" + std::string(req.remote_address), d.limits.sends_per_ip, d.limits.send_window},
+      {"send:email:" + Hmac(d.passwordless_key, "ratelimit", email).substr(0, 32), d.limits.sends_per_email,
+       d.limits.send_window},
+  };
+  auto verdict = d.store.PutEmailChallengeWithinLimits(limits, now, c);
+  if (!verdict.ok()) return SendFailure(req, tx, token, verdict.error());
+  if (!verdict->allowed) {
+    return kit_.TooMany(req, verdict->retry_after, "Too many emails were requested. Wait a few minutes and try again.",
+                        LoginUrl(retry_token));
+  }
+  Status sent = Deliver(req, tx, c, code, link, previous_sends, now);
+  if (!sent.ok()) return SendFailure(req, tx, token, sent);
+  return std::nullopt;
+}
 
+Status Passwordless::Deliver(const http::Request& req, const oauth::LoginTransaction& tx, const store::EmailChallenge& c,
+                             const std::string& code, const std::string& link, int previous_sends,
+                             UnixSeconds now) const {
+  const LoginDeps& d = kit_.deps();
+  const std::string& email = tx.login_hint;
   ASSIGN_OR_RETURN(std::string app_name, kit_.AppName(tx));
   auto existing = d.store.FindUserByEmail(email);
   if (!existing.ok() && existing.error().code() != StatusCode::kNotFound) return existing.error();
@@ -196,12 +198,10 @@ http::Response Passwordless::Start(const http::Request& req, Post& post, const s
     return kit_.Error(req, 400, "Sign-in method not available", "Signing in by email is not available here.",
                       LoginUrl(post.token));
   }
-  if (auto limited = LimitSends(req, email, post.token)) return std::move(*limited);
   post.tx.login_hint = email;
   post.tx.name = name;
   const std::string token = d.sealer.Seal(post.tx);
-  Status sent = Send(req, post.tx, token, 0);
-  if (!sent.ok()) return SendFailure(req, post.tx, token, sent);
+  if (auto failed = Send(req, post.tx, token, 0, post.token)) return std::move(*failed);
   return SeeOther(PasswordlessUrl(token));
 }
 
@@ -239,9 +239,7 @@ http::Response Passwordless::Resend(const http::Request& req) const {
     }
     sends = previous->send_count;
   }
-  if (auto limited = LimitSends(req, post.tx.login_hint, post.token)) return std::move(*limited);
-  Status sent = Send(req, post.tx, post.token, sends);
-  if (!sent.ok()) return SendFailure(req, post.tx, post.token, sent);
+  if (auto failed = Send(req, post.tx, post.token, sends, post.token)) return std::move(*failed);
   return SeeOther(PasswordlessUrl(post.token));
 }
 

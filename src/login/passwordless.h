@@ -62,12 +62,15 @@ class Passwordless {
   // The environment's enabled passwordless connection (its id is amr[0]), or nullopt.
   Result<std::optional<store::Connection>> Connection() const;
   // nullopt when allowed, else the 429 page.
-  std::optional<http::Response> LimitSends(const http::Request& req, std::string_view email,
-                                           std::string_view token) const;
   std::optional<http::Response> LimitChecks(const http::Request& req, std::string retry_url) const;
-  // Creates (or replaces) the challenge and sends the email. kUnavailable when delivery failed.
-  Status Send(const http::Request& req, const oauth::LoginTransaction& tx, const std::string& token,
-              int previous_sends) const;
+  // Within the send limits (the network's, then the address's), creates (or replaces) the
+  // challenge, in one write, and sends the email. nullopt when sent; else the page to answer
+  // with: 429 (its "try again" link to the login page of `retry_token`) or SendFailure's.
+  std::optional<http::Response> Send(const http::Request& req, const oauth::LoginTransaction& tx,
+                                     const std::string& token, int previous_sends, std::string_view retry_token) const;
+  // Send's email, once the challenge `c` is stored. kUnavailable when delivery failed.
+  Status Deliver(const http::Request& req, const oauth::LoginTransaction& tx, const store::EmailChallenge& c,
+                 const std::string& code, const std::string& link, int previous_sends, UnixSeconds now) const;
   // The answer to a Send that failed: 503 with the page for kUnavailable, else a completion failure.
   http::Response SendFailure(const http::Request& req, const oauth::LoginTransaction& tx, const std::string& token,
                              const Status& status) const;

@@ -470,6 +470,13 @@ class Store {
   // separate calls; otherwise returns the last verdict. kInvalidArgument, nothing counted, if
   // `hits` is empty or any limit or window <= 0.
   virtual Result<RateLimitResult> HitRateLimits(const std::vector<RateLimitHit>& hits, UnixSeconds now) = 0;
+  // HitRateLimits(hits, now), then, if every hit was allowed, PutEmailChallenge(challenge), in
+  // one transaction (a sign-in email's one write). Returns the verdict: when a hit is refused
+  // the hits before it are counted and the challenge is not written; when all are allowed, the
+  // hits and the challenge are written together or, on an error (PutEmailChallenge's, or
+  // kInvalidArgument for a bad limit or no hits), not at all.
+  virtual Result<RateLimitResult> PutEmailChallengeWithinLimits(const std::vector<RateLimitHit>& hits,
+                                                                UnixSeconds now, const EmailChallenge& challenge) = 0;
 
   // ---- Authorization codes ----------------------------------------------------------------
 

@@ -330,33 +330,40 @@ Status SqliteStore::DeleteSession(std::string_view id) {
 
 // ---- Passwordless challenges ----------------------------------------------------------------
 
+namespace {
+
+// PutEmailChallenge's write, inside the caller's write transaction.
+Status PutChallengeIn(SQLite::Database& db, const EmailChallenge& challenge) {
+  SQLite::Statement& current = Prepare(db, "SELECT consumed_at FROM email_challenges WHERE transaction_id = ?1");
+  BindText(current, 1, challenge.transaction_id);
+  if (current.executeStep() && current.getColumn(0).getInt64() != 0) {
+    return FailedPreconditionError("email challenge of transaction " + challenge.transaction_id +
+                                   " was consumed; the transaction is complete");
+  }
+  // An upsert on transaction_id only (not INSERT OR REPLACE, which would delete another
+  // transaction's row holding the same link_hash): a taken link_hash fails the unique index ->
+  // kAlreadyExists.
+  SQLite::Statement& stmt = Prepare(
+      db,
+      "INSERT INTO email_challenges (transaction_id, email, code_hash, link_hash, browser_hash, "
+      "sealed_transaction, attempts, send_count, last_sent_at, created_at, expires_at, consumed_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+      "ON CONFLICT (transaction_id) DO UPDATE SET email = excluded.email, "
+      "code_hash = excluded.code_hash, link_hash = excluded.link_hash, "
+      "browser_hash = excluded.browser_hash, sealed_transaction = excluded.sealed_transaction, "
+      "attempts = excluded.attempts, send_count = excluded.send_count, "
+      "last_sent_at = excluded.last_sent_at, created_at = excluded.created_at, "
+      "expires_at = excluded.expires_at, consumed_at = excluded.consumed_at");
+  BindChallenge(stmt, challenge);
+  stmt.exec();
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status SqliteStore::PutEmailChallenge(const EmailChallenge& challenge) {
   return RunWrite(*pool_, "put email challenge of transaction " + challenge.transaction_id,
-                  [&](SQLite::Database& db) -> Status {
-                    SQLite::Statement& current = Prepare(db, "SELECT consumed_at FROM email_challenges WHERE transaction_id = ?1");
-                    BindText(current, 1, challenge.transaction_id);
-                    if (current.executeStep() && current.getColumn(0).getInt64() != 0) {
-                      return FailedPreconditionError("email challenge of transaction " + challenge.transaction_id +
-                                                     " was consumed; the transaction is complete");
-                    }
-                    // An upsert on transaction_id only (not INSERT OR REPLACE, which would
-                    // delete another transaction's row holding the same link_hash): a taken
-                    // link_hash fails the unique index -> kAlreadyExists.
-                    SQLite::Statement& stmt = Prepare(
-                        db,
-                        "INSERT INTO email_challenges (transaction_id, email, code_hash, link_hash, browser_hash, "
-                        "sealed_transaction, attempts, send_count, last_sent_at, created_at, expires_at, consumed_at) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
-                        "ON CONFLICT (transaction_id) DO UPDATE SET email = excluded.email, "
-                        "code_hash = excluded.code_hash, link_hash = excluded.link_hash, "
-                        "browser_hash = excluded.browser_hash, sealed_transaction = excluded.sealed_transaction, "
-                        "attempts = excluded.attempts, send_count = excluded.send_count, "
-                        "last_sent_at = excluded.last_sent_at, created_at = excluded.created_at, "
-                        "expires_at = excluded.expires_at, consumed_at = excluded.consumed_at");
-                    BindChallenge(stmt, challenge);
-                    stmt.exec();
-                    return Status::Ok();
-                  });
+                  [&](SQLite::Database& db) -> Status { return PutChallengeIn(db, challenge); });
 }
 
 Result<EmailChallenge> SqliteStore::GetEmailChallenge(std::string_view transaction_id) {
@@ -447,6 +454,22 @@ RateLimitResult HitOne(SQLite::Database& db, std::string_view key, int limit, Un
   return result;
 }
 
+// HitRateLimits' hits, inside the caller's write transaction: in order, up to the first refusal.
+RateLimitResult HitAll(SQLite::Database& db, const std::vector<RateLimitHit>& hits, UnixSeconds now) {
+  RateLimitResult result;
+  for (const RateLimitHit& h : hits) {
+    result = HitOne(db, h.key, h.limit, h.window, now);
+    if (!result.allowed) break;  // the hits before stay counted (the transaction commits)
+  }
+  return result;
+}
+
+Status CheckRateLimits(const std::vector<RateLimitHit>& hits) {
+  if (hits.empty()) return InvalidArgumentError("rate limit: no counter to hit");
+  for (const RateLimitHit& h : hits) RETURN_IF_ERROR(CheckRateLimit(h.limit, h.window));
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<RateLimitResult> SqliteStore::HitRateLimit(std::string_view key, int limit, UnixSeconds window,
@@ -459,16 +482,20 @@ Result<RateLimitResult> SqliteStore::HitRateLimit(std::string_view key, int limi
 }
 
 Result<RateLimitResult> SqliteStore::HitRateLimits(const std::vector<RateLimitHit>& hits, UnixSeconds now) {
-  if (hits.empty()) return InvalidArgumentError("rate limit: no counter to hit");
-  for (const RateLimitHit& h : hits) RETURN_IF_ERROR(CheckRateLimit(h.limit, h.window));
-  return RunWrite(*pool_, "hit rate limits", [&](SQLite::Database& db) -> Result<RateLimitResult> {
-    RateLimitResult result;
-    for (const RateLimitHit& h : hits) {
-      result = HitOne(db, h.key, h.limit, h.window, now);
-      if (!result.allowed) break;  // the hits before stay counted (the transaction commits)
-    }
-    return result;
-  });
+  RETURN_IF_ERROR(CheckRateLimits(hits));
+  return RunWrite(*pool_, "hit rate limits",
+                  [&](SQLite::Database& db) -> Result<RateLimitResult> { return HitAll(db, hits, now); });
+}
+
+Result<RateLimitResult> SqliteStore::PutEmailChallengeWithinLimits(const std::vector<RateLimitHit>& hits,
+                                                                   UnixSeconds now, const EmailChallenge& challenge) {
+  RETURN_IF_ERROR(CheckRateLimits(hits));
+  return RunWrite(*pool_, "put email challenge of transaction " + challenge.transaction_id + " within limits",
+                  [&](SQLite::Database& db) -> Result<RateLimitResult> {
+                    const RateLimitResult verdict = HitAll(db, hits, now);
+                    if (verdict.allowed) RETURN_IF_ERROR(PutChallengeIn(db, challenge));  // an error rolls back all
+                    return verdict;
+                  });
 }
 
 // ---- Authorization codes --------------------------------------------------------------------

@@ -118,6 +118,8 @@ class SqliteStore final : public Store {
   Result<RateLimitResult> HitRateLimit(std::string_view key, int limit, UnixSeconds window,
                                        UnixSeconds now) override;
   Result<RateLimitResult> HitRateLimits(const std::vector<RateLimitHit>& hits, UnixSeconds now) override;
+  Result<RateLimitResult> PutEmailChallengeWithinLimits(const std::vector<RateLimitHit>& hits, UnixSeconds now,
+                                                        const EmailChallenge& challenge) override;
 
   Status CompleteLogin(const LoginCompletion& completion) override;
   Status CreateAuthorizationCode(const AuthorizationCode& code) override;

@@ -1,0 +1,79 @@
+// Store conformance: PutEmailChallengeWithinLimits (a sign-in email's rate limits and its
+// challenge in one write).
+#include <string>
+#include <vector>
+
+#include "store_conformance/store_conformance.h"
+
+namespace gatehouse::store::testing {
+namespace {
+
+constexpr UnixSeconds kNow = 1'700'000'000;
+
+EmailChallenge Challenge(std::string txn) {
+  EmailChallenge c;
+  c.transaction_id = std::move(txn);
+  c.email = "alice@example.com";
+  c.code_hash = "hmac-of-code-" + c.transaction_id;
+  c.link_hash = "hmac-of-link-" + c.transaction_id;
+  c.browser_hash = "hmac-of-csrf";
+  c.sealed_transaction = "sealed-" + c.transaction_id;
+  c.send_count = 1;
+  c.last_sent_at = kNow;
+  c.created_at = kNow;
+  c.expires_at = kNow + 600;
+  return c;
+}
+
+// The network allows 2 emails, the address 1, per 15 minutes.
+const std::vector<RateLimitHit> kLimits = {{"send:ip:n", 2, 900}, {"send:email:a", 1, 900}};
+
+// The count of `key` before this probe (the probe's own hit, with a limit high enough to
+// be allowed, counts one more).
+int CountOf(Store& store, const std::string& key) {
+  auto hit = store.HitRateLimit(key, 1000, 900, kNow);
+  return hit.ok() ? hit->count - 1 : -1;
+}
+
+TEST_P(StoreConformanceTest, PutEmailChallengeWithinLimitsWritesItWhenEveryLimitAllows) {
+  ASSERT_OK_AND_ASSIGN(RateLimitResult verdict, store().PutEmailChallengeWithinLimits(kLimits, kNow, Challenge("txn_1")));
+  EXPECT_TRUE(verdict.allowed);
+  EXPECT_EQ(verdict.count, 1);  // the last hit's count
+  ASSERT_OK_AND_ASSIGN(EmailChallenge got, store().GetEmailChallenge("txn_1"));
+  EXPECT_EQ(got, Challenge("txn_1"));
+
+  // The address's limit refuses the next: the network's hit is counted, nothing is written.
+  ASSERT_OK_AND_ASSIGN(verdict, store().PutEmailChallengeWithinLimits(kLimits, kNow + 10, Challenge("txn_2")));
+  EXPECT_FALSE(verdict.allowed);
+  EXPECT_EQ(verdict.retry_after, 890);
+  EXPECT_CODE(store().GetEmailChallenge("txn_2"), kNotFound);
+
+  // The network's refuses the third before the address's is looked at.
+  const std::vector<RateLimitHit> other_address = {{"send:ip:n", 2, 900}, {"send:email:b", 1, 900}};
+  ASSERT_OK_AND_ASSIGN(verdict, store().PutEmailChallengeWithinLimits(other_address, kNow + 20, Challenge("txn_3")));
+  EXPECT_FALSE(verdict.allowed);
+  EXPECT_CODE(store().GetEmailChallenge("txn_3"), kNotFound);
+  EXPECT_EQ(CountOf(store(), "send:ip:n"), 2);
+  EXPECT_EQ(CountOf(store(), "send:email:a"), 1);
+  EXPECT_EQ(CountOf(store(), "send:email:b"), 0);
+}
+
+TEST_P(StoreConformanceTest, PutEmailChallengeWithinLimitsWritesNothingOnAnError) {
+  EmailChallenge consumed = Challenge("txn_1");
+  consumed.consumed_at = kNow;
+  ASSERT_OK(store().PutEmailChallenge(consumed));
+  // The transaction is complete: the put fails, and the hits are not counted either.
+  EXPECT_CODE(store().PutEmailChallengeWithinLimits(kLimits, kNow, Challenge("txn_1")), kFailedPrecondition);
+  ASSERT_OK_AND_ASSIGN(EmailChallenge got, store().GetEmailChallenge("txn_1"));
+  EXPECT_EQ(got, consumed);
+  EXPECT_EQ(CountOf(store(), "send:ip:n"), 0);
+  EXPECT_EQ(CountOf(store(), "send:email:a"), 0);
+
+  // Bad limits: refused before anything is written.
+  EXPECT_CODE(store().PutEmailChallengeWithinLimits({}, kNow, Challenge("txn_2")), kInvalidArgument);
+  EXPECT_CODE(store().PutEmailChallengeWithinLimits({{"k", 0, 900}}, kNow, Challenge("txn_2")), kInvalidArgument);
+  EXPECT_CODE(store().GetEmailChallenge("txn_2"), kNotFound);
+}
+
+}  // namespace
+}  // namespace gatehouse::store::testing
