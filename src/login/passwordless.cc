@@ -59,15 +59,23 @@ Result<std::optional<store::Connection>> Passwordless::Connection() const {
   return std::optional<store::Connection>();
 }
 
+store::RateLimitHit Passwordless::CheckLimit(const http::Request& req) const {
+  const LoginDeps& d = kit_.deps();
+  return {"check:ip:" + std::string(req.remote_address), d.limits.verifies_per_ip, d.limits.verify_window};
+}
+
+http::Response Passwordless::TooManyChecks(const http::Request& req, const store::RateLimitResult& verdict,
+                                           std::string retry_url) const {
+  return kit_.TooMany(req, verdict.retry_after, "Too many attempts from this network. Wait a few minutes and try again.",
+                      std::move(retry_url));
+}
+
 std::optional<http::Response> Passwordless::LimitChecks(const http::Request& req, std::string retry_url) const {
   const LoginDeps& d = kit_.deps();
-  auto hit = d.store.HitRateLimit("check:ip:" + std::string(req.remote_address), d.limits.verifies_per_ip,
-                                  d.limits.verify_window, d.clock.NowSeconds());
+  const store::RateLimitHit limit = CheckLimit(req);
+  auto hit = d.store.HitRateLimit(limit.key, limit.limit, limit.window, d.clock.NowSeconds());
   if (!hit.ok()) return kit_.Internal(req, hit.error());
-  if (!hit->allowed) {
-    return kit_.TooMany(req, hit->retry_after, "Too many attempts from this network. Wait a few minutes and try again.",
-                        std::move(retry_url));
-  }
+  if (!hit->allowed) return TooManyChecks(req, *hit, std::move(retry_url));
   return std::nullopt;
 }
 
@@ -251,13 +259,15 @@ http::Response Passwordless::Verify(const http::Request& req) const {
   if (!d.passwordless.otp) return kit_.Error(req, 400, "Codes are not used here", "Open the link in the email.");
   const std::optional<std::string> code = ParseOtp(post.form.Get("code"));
   if (!code) return Page(req, 400, post.tx, post.token, true, "Enter the 6-digit code from the email.", true);
-  if (auto limited = LimitChecks(req, PasswordlessUrl(post.token))) return std::move(*limited);
 
   const UnixSeconds now = d.clock.NowSeconds();
   const std::string hash = OtpHash(d.passwordless_key, post.tx.id, *code);
   Outcome outcome = Outcome::kWrong;
   int attempts_left = 0;
-  auto updated = d.store.UpdateEmailChallenge(post.tx.id, [&](store::EmailChallenge c) -> Result<store::EmailChallenge> {
+  // The network's check counter and the challenge in one write; the check counts whatever the
+  // code turns out to be.
+  auto checked = d.store.UpdateEmailChallengeWithinLimits(
+      {CheckLimit(req)}, now, post.tx.id, [&](store::EmailChallenge c) -> Result<store::EmailChallenge> {
     if (c.consumed_at != 0) outcome = Outcome::kUsed;
     else if (c.email != post.tx.login_hint) outcome = Outcome::kStale;
     else if (c.code_hash.empty()) outcome = Outcome::kDisabled;
@@ -275,14 +285,16 @@ http::Response Passwordless::Verify(const http::Request& req) const {
     }
     return Unchanged();
   });
-  if (!updated.ok()) {
-    if (updated.error().code() == StatusCode::kNotFound) {
+  if (!checked.ok()) return kit_.Internal(req, checked.error());
+  if (!checked->limit.allowed) return TooManyChecks(req, checked->limit, PasswordlessUrl(post.token));
+  if (!checked->status.ok()) {
+    if (checked->status.code() == StatusCode::kNotFound) {
       return Page(req, 400, post.tx, post.token, false, "No code was sent for this sign-in. Send a new email.");
     }
-    if (updated.error().code() != StatusCode::kAborted) return kit_.Internal(req, updated.error());
+    if (checked->status.code() != StatusCode::kAborted) return kit_.Internal(req, checked->status);
   }
   switch (outcome) {
-    case Outcome::kAccepted: return Complete(req, *updated, post.tx, "otp");
+    case Outcome::kAccepted: return Complete(req, checked->challenge, post.tx, "otp");
     case Outcome::kWrong:
       if (attempts_left <= 0) {
         return Page(req, 400, post.tx, post.token, false, "Too many wrong codes. Send a new email to get a new code.");

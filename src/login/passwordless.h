@@ -61,7 +61,12 @@ class Passwordless {
  private:
   // The environment's enabled passwordless connection (its id is amr[0]), or nullopt.
   Result<std::optional<store::Connection>> Connection() const;
-  // nullopt when allowed, else the 429 page.
+  // The network's counter of code and link checks.
+  store::RateLimitHit CheckLimit(const http::Request& req) const;
+  // The 429 page for a refused check.
+  http::Response TooManyChecks(const http::Request& req, const store::RateLimitResult& verdict,
+                               std::string retry_url) const;
+  // One hit on CheckLimit: nullopt when allowed, else the 429 page.
   std::optional<http::Response> LimitChecks(const http::Request& req, std::string retry_url) const;
   // Within the send limits (the network's, then the address's), creates (or replaces) the
   // challenge, in one write, and sends the email. nullopt when sent; else the page to answer

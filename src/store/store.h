@@ -191,6 +191,13 @@ struct RateLimitResult {
   UnixSeconds retry_after = 0; // seconds until the window ends (0 when allowed)
 };
 
+// What Store::UpdateEmailChallengeWithinLimits did.
+struct LimitedChallengeUpdate {
+  RateLimitResult limit;  // the limits' verdict; the update ran only if allowed
+  Status status;          // when allowed: OK, or why the challenge was not updated
+  EmailChallenge challenge;  // when allowed and OK: the challenge as written
+};
+
 // A single-use authorization code (RFC 6749 §4.1.2), stored by the SHA-256 of the code.
 struct AuthorizationCode {
   std::string code_hash;       // hex SHA-256 of the code; primary key
@@ -470,6 +477,16 @@ class Store {
   // separate calls; otherwise returns the last verdict. kInvalidArgument, nothing counted, if
   // `hits` is empty or any limit or window <= 0.
   virtual Result<RateLimitResult> HitRateLimits(const std::vector<RateLimitHit>& hits, UnixSeconds now) = 0;
+  // HitRateLimits(hits, now), then, if every hit was allowed, UpdateEmailChallenge(
+  // transaction_id, update), in one transaction (a code check's one write). The hits count
+  // whatever the update decides: an absent challenge (kNotFound), an error from `update` (as
+  // Unchanged()'s kAborted) or a changed transaction id (kInvalidArgument) comes back in
+  // `status` and writes nothing more. The Result is an error, with nothing written, hits
+  // included, only for bad limits or no hits (kInvalidArgument) and for a failed write (as
+  // kAlreadyExists for a link_hash another challenge holds).
+  virtual Result<LimitedChallengeUpdate> UpdateEmailChallengeWithinLimits(
+      const std::vector<RateLimitHit>& hits, UnixSeconds now, std::string_view transaction_id,
+      const std::function<Result<EmailChallenge>(EmailChallenge)>& update) = 0;
   // HitRateLimits(hits, now), then, if every hit was allowed, PutEmailChallenge(challenge), in
   // one transaction (a sign-in email's one write). Returns the verdict: when a hit is refused
   // the hits before it are counted and the challenge is not written; when all are allowed, the

@@ -1,5 +1,5 @@
-// Store conformance: PutEmailChallengeWithinLimits (a sign-in email's rate limits and its
-// challenge in one write).
+// Store conformance: PutEmailChallengeWithinLimits and UpdateEmailChallengeWithinLimits (a
+// sign-in email's, and a code check's, rate limits and challenge in one write).
 #include <string>
 #include <vector>
 
@@ -73,6 +73,80 @@ TEST_P(StoreConformanceTest, PutEmailChallengeWithinLimitsWritesNothingOnAnError
   EXPECT_CODE(store().PutEmailChallengeWithinLimits({}, kNow, Challenge("txn_2")), kInvalidArgument);
   EXPECT_CODE(store().PutEmailChallengeWithinLimits({{"k", 0, 900}}, kNow, Challenge("txn_2")), kInvalidArgument);
   EXPECT_CODE(store().GetEmailChallenge("txn_2"), kNotFound);
+}
+
+// One check per 5 minutes from this network.
+const std::vector<RateLimitHit> kCheck = {{"check:ip:n", 1, 300}};
+
+TEST_P(StoreConformanceTest, UpdateEmailChallengeWithinLimitsUpdatesWhenAllowedAndCountsAnyway) {
+  ASSERT_OK(store().PutEmailChallenge(Challenge("txn_1")));
+  ASSERT_OK_AND_ASSIGN(LimitedChallengeUpdate out,
+                       store().UpdateEmailChallengeWithinLimits(kCheck, kNow, "txn_1", [](EmailChallenge c) {
+                         ++c.attempts;
+                         return Result<EmailChallenge>(c);
+                       }));
+  EXPECT_TRUE(out.limit.allowed);
+  EXPECT_OK(out.status);
+  EXPECT_EQ(out.challenge.attempts, 1);
+  ASSERT_OK_AND_ASSIGN(EmailChallenge got, store().GetEmailChallenge("txn_1"));
+  EXPECT_EQ(got, out.challenge);
+
+  // Refused: `update` is not called, the challenge stays as it was.
+  bool called = false;
+  ASSERT_OK_AND_ASSIGN(out, store().UpdateEmailChallengeWithinLimits(kCheck, kNow + 1, "txn_1", [&](EmailChallenge c) {
+    called = true;
+    return Result<EmailChallenge>(c);
+  }));
+  EXPECT_FALSE(out.limit.allowed);
+  EXPECT_EQ(out.limit.retry_after, 299);
+  EXPECT_FALSE(called);
+  ASSERT_OK_AND_ASSIGN(got, store().GetEmailChallenge("txn_1"));
+  EXPECT_EQ(got.attempts, 1);
+}
+
+TEST_P(StoreConformanceTest, UpdateEmailChallengeWithinLimitsCountsTheHitWhenTheUpdateDeclines) {
+  ASSERT_OK(store().PutEmailChallenge(Challenge("txn_1")));
+  const std::vector<RateLimitHit> three = {{"check:ip:n", 3, 300}};
+  // The update declines (Unchanged): its status comes back, the hit is counted.
+  ASSERT_OK_AND_ASSIGN(LimitedChallengeUpdate out,
+                       store().UpdateEmailChallengeWithinLimits(three, kNow, "txn_1", [](EmailChallenge) {
+                         return Result<EmailChallenge>(AbortedError("unchanged"));
+                       }));
+  EXPECT_TRUE(out.limit.allowed);
+  EXPECT_EQ(out.status.code(), StatusCode::kAborted);
+  // No such challenge: kNotFound, the hit counted too.
+  ASSERT_OK_AND_ASSIGN(out, store().UpdateEmailChallengeWithinLimits(three, kNow, "txn_absent", [](EmailChallenge c) {
+    return Result<EmailChallenge>(c);
+  }));
+  EXPECT_EQ(out.status.code(), StatusCode::kNotFound);
+  // A changed transaction id: kInvalidArgument in `status`, nothing of it written.
+  ASSERT_OK_AND_ASSIGN(out, store().UpdateEmailChallengeWithinLimits(three, kNow, "txn_1", [](EmailChallenge c) {
+    c.transaction_id = "txn_other";
+    return Result<EmailChallenge>(c);
+  }));
+  EXPECT_EQ(out.status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(CountOf(store(), "check:ip:n"), 3);
+  ASSERT_OK_AND_ASSIGN(EmailChallenge got, store().GetEmailChallenge("txn_1"));
+  EXPECT_EQ(got, Challenge("txn_1"));
+  EXPECT_CODE(store().GetEmailChallenge("txn_other"), kNotFound);
+}
+
+TEST_P(StoreConformanceTest, UpdateEmailChallengeWithinLimitsWritesNothingOnAFailedWrite) {
+  ASSERT_OK(store().PutEmailChallenge(Challenge("txn_1")));
+  ASSERT_OK(store().PutEmailChallenge(Challenge("txn_2")));
+  // txn_2 takes txn_1's link: the write fails, and the hit goes with it.
+  EXPECT_CODE(store().UpdateEmailChallengeWithinLimits(kCheck, kNow, "txn_2",
+                                                       [](EmailChallenge c) {
+                                                         c.link_hash = "hmac-of-link-txn_1";
+                                                         return Result<EmailChallenge>(c);
+                                                       }),
+              kAlreadyExists);
+  EXPECT_EQ(CountOf(store(), "check:ip:n"), 0);
+  ASSERT_OK_AND_ASSIGN(EmailChallenge got, store().GetEmailChallenge("txn_2"));
+  EXPECT_EQ(got, Challenge("txn_2"));
+  EXPECT_CODE(store().UpdateEmailChallengeWithinLimits({}, kNow, "txn_1",
+                                                       [](EmailChallenge c) { return Result<EmailChallenge>(c); }),
+              kInvalidArgument);
 }
 
 }  // namespace

@@ -382,25 +382,33 @@ Result<EmailChallenge> SqliteStore::FindEmailChallengeByLink(std::string_view li
   });
 }
 
+namespace {
+
+// UpdateEmailChallenge's read-modify-write, inside the caller's write transaction.
+Result<EmailChallenge> UpdateChallengeIn(SQLite::Database& db, std::string_view transaction_id,
+                                         const std::function<Result<EmailChallenge>(EmailChallenge)>& update) {
+  ASSIGN_OR_RETURN(EmailChallenge current, LoadChallenge(db, transaction_id));
+  ASSIGN_OR_RETURN(EmailChallenge updated, update(current));
+  if (updated.transaction_id != current.transaction_id) {
+    return InvalidArgumentError("update of the email challenge of transaction " + current.transaction_id +
+                                " tried to change its transaction id");
+  }
+  SQLite::Statement& stmt = Prepare(
+      db,
+      "UPDATE email_challenges SET email = ?2, code_hash = ?3, link_hash = ?4, browser_hash = ?5, "
+      "sealed_transaction = ?6, attempts = ?7, send_count = ?8, last_sent_at = ?9, "
+      "created_at = ?10, expires_at = ?11, consumed_at = ?12 WHERE transaction_id = ?1");
+  BindChallenge(stmt, updated);
+  stmt.exec();  // a link_hash taken by another transaction -> kAlreadyExists
+  return updated;
+}
+
+}  // namespace
+
 Result<EmailChallenge> SqliteStore::UpdateEmailChallenge(
     std::string_view transaction_id, const std::function<Result<EmailChallenge>(EmailChallenge)>& update) {
   return RunWrite(*pool_, "update email challenge of transaction " + std::string(transaction_id),
-                  [&](SQLite::Database& db) -> Result<EmailChallenge> {
-                    ASSIGN_OR_RETURN(EmailChallenge current, LoadChallenge(db, transaction_id));
-                    ASSIGN_OR_RETURN(EmailChallenge updated, update(current));
-                    if (updated.transaction_id != current.transaction_id) {
-                      return InvalidArgumentError("update of the email challenge of transaction " +
-                                                  current.transaction_id + " tried to change its transaction id");
-                    }
-                    SQLite::Statement& stmt = Prepare(
-                        db,
-                        "UPDATE email_challenges SET email = ?2, code_hash = ?3, link_hash = ?4, browser_hash = ?5, "
-                        "sealed_transaction = ?6, attempts = ?7, send_count = ?8, last_sent_at = ?9, "
-                        "created_at = ?10, expires_at = ?11, consumed_at = ?12 WHERE transaction_id = ?1");
-                    BindChallenge(stmt, updated);
-                    stmt.exec();  // a link_hash taken by another transaction -> kAlreadyExists
-                    return updated;
-                  });
+                  [&](SQLite::Database& db) { return UpdateChallengeIn(db, transaction_id, update); });
 }
 
 // ---- Rate limits ----------------------------------------------------------------------------
@@ -487,6 +495,26 @@ Result<RateLimitResult> SqliteStore::HitRateLimits(const std::vector<RateLimitHi
                   [&](SQLite::Database& db) -> Result<RateLimitResult> { return HitAll(db, hits, now); });
 }
 
+Result<LimitedChallengeUpdate> SqliteStore::UpdateEmailChallengeWithinLimits(
+    const std::vector<RateLimitHit>& hits, UnixSeconds now, std::string_view transaction_id,
+    const std::function<Result<EmailChallenge>(EmailChallenge)>& update) {
+  RETURN_IF_ERROR(CheckRateLimits(hits));
+  return RunWrite(*pool_, "update email challenge of transaction " + std::string(transaction_id) + " within limits",
+                  [&](SQLite::Database& db) -> Result<LimitedChallengeUpdate> {
+                    LimitedChallengeUpdate out;
+                    out.limit = HitAll(db, hits, now);
+                    if (!out.limit.allowed) return out;
+                    // The update's refusal is an answer, not a failure: the hits commit.
+                    Result<EmailChallenge> updated = UpdateChallengeIn(db, transaction_id, update);
+                    if (updated.ok()) {
+                      out.challenge = std::move(updated).value();
+                    } else {
+                      out.status = updated.error();
+                    }
+                    return out;
+                  });
+}
+
 Result<RateLimitResult> SqliteStore::PutEmailChallengeWithinLimits(const std::vector<RateLimitHit>& hits,
                                                                    UnixSeconds now, const EmailChallenge& challenge) {
   RETURN_IF_ERROR(CheckRateLimits(hits));
@@ -538,47 +566,6 @@ Result<AuthorizationCode> SqliteStore::ConsumeAuthorizationCode(std::string_view
       consume.exec();
     }
     return before;
-  });
-}
-
-// ---- Expiry ---------------------------------------------------------------------------------
-
-Result<int> SqliteStore::DeleteExpiredBatch(UnixSeconds now, int limit) {
-  if (limit <= 0) return InvalidArgumentError("delete expired: limit " + std::to_string(limit) + " must be positive");
-  return RunWrite(*pool_, "delete expired", [&](SQLite::Database& db) -> Result<int> {
-    int deleted = 0;
-    // Each statement takes what is left of the budget, by key, and the next one runs only once
-    // this one has taken everything it matched: the order below then holds across batches.
-    for (const char* query : {
-             "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions "
-             "WHERE idle_expires_at <= ?1 OR expires_at <= ?1 LIMIT ?2)",
-             "DELETE FROM email_challenges WHERE rowid IN (SELECT rowid FROM email_challenges "
-             "WHERE expires_at <= ?1 LIMIT ?2)",
-             // A used code stays while the grant it produced lives: a replay must still find
-             // it, and revoke that grant, however late it comes.
-             "DELETE FROM authorization_codes WHERE rowid IN (SELECT rowid FROM authorization_codes a "
-             "WHERE a.expires_at <= ?1 AND (a.consumed_at = 0 OR NOT EXISTS "
-             "(SELECT 1 FROM grants g WHERE g.code_hash = a.code_hash AND g.expires_at > ?1)) LIMIT ?2)",
-             "DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits WHERE window_end <= ?1 LIMIT ?2)",
-             // Refresh tokens of expired grants first, so that the cascade does not take them
-             // uncounted. Revoked grants stay until they expire: reuse must still be noticed.
-             "DELETE FROM refresh_tokens WHERE token_hash IN (SELECT token_hash FROM refresh_tokens "
-             "WHERE expires_at <= ?1 OR grant_id IN (SELECT id FROM grants WHERE expires_at <= ?1) LIMIT ?2)",
-             "DELETE FROM grants WHERE rowid IN (SELECT rowid FROM grants WHERE expires_at <= ?1 LIMIT ?2)",
-             "DELETE FROM access_tokens WHERE jti IN (SELECT jti FROM access_tokens WHERE expires_at <= ?1 LIMIT ?2)",
-             "DELETE FROM upstream_logins WHERE relay_hash IN (SELECT relay_hash FROM upstream_logins "
-             "WHERE expires_at <= ?1 LIMIT ?2)",
-             "DELETE FROM single_use WHERE key_hash IN (SELECT key_hash FROM single_use WHERE expires_at <= ?1 LIMIT ?2)",
-         }) {
-      const int budget = limit - deleted;
-      SQLite::Statement& stmt = Prepare(db, query);
-      BindTime(stmt, 1, now);
-      stmt.bind(2, budget);
-      const int n = stmt.exec();
-      deleted += n;
-      if (n >= budget) break;  // out of budget; the rest waits for the next batch
-    }
-    return deleted;
   });
 }
 

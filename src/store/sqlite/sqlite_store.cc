@@ -505,4 +505,45 @@ Status SqliteStore::Ping() {
   return status;
 }
 
+// ---- Expiry ---------------------------------------------------------------------------------
+
+Result<int> SqliteStore::DeleteExpiredBatch(UnixSeconds now, int limit) {
+  if (limit <= 0) return InvalidArgumentError("delete expired: limit " + std::to_string(limit) + " must be positive");
+  return RunWrite(*pool_, "delete expired", [&](SQLite::Database& db) -> Result<int> {
+    int deleted = 0;
+    // Each statement takes what is left of the budget, by key, and the next one runs only once
+    // this one has taken everything it matched: the order below then holds across batches.
+    for (const char* query : {
+             "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions "
+             "WHERE idle_expires_at <= ?1 OR expires_at <= ?1 LIMIT ?2)",
+             "DELETE FROM email_challenges WHERE rowid IN (SELECT rowid FROM email_challenges "
+             "WHERE expires_at <= ?1 LIMIT ?2)",
+             // A used code stays while the grant it produced lives: a replay must still find
+             // it, and revoke that grant, however late it comes.
+             "DELETE FROM authorization_codes WHERE rowid IN (SELECT rowid FROM authorization_codes a "
+             "WHERE a.expires_at <= ?1 AND (a.consumed_at = 0 OR NOT EXISTS "
+             "(SELECT 1 FROM grants g WHERE g.code_hash = a.code_hash AND g.expires_at > ?1)) LIMIT ?2)",
+             "DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits WHERE window_end <= ?1 LIMIT ?2)",
+             // Refresh tokens of expired grants first, so that the cascade does not take them
+             // uncounted. Revoked grants stay until they expire: reuse must still be noticed.
+             "DELETE FROM refresh_tokens WHERE token_hash IN (SELECT token_hash FROM refresh_tokens "
+             "WHERE expires_at <= ?1 OR grant_id IN (SELECT id FROM grants WHERE expires_at <= ?1) LIMIT ?2)",
+             "DELETE FROM grants WHERE rowid IN (SELECT rowid FROM grants WHERE expires_at <= ?1 LIMIT ?2)",
+             "DELETE FROM access_tokens WHERE jti IN (SELECT jti FROM access_tokens WHERE expires_at <= ?1 LIMIT ?2)",
+             "DELETE FROM upstream_logins WHERE relay_hash IN (SELECT relay_hash FROM upstream_logins "
+             "WHERE expires_at <= ?1 LIMIT ?2)",
+             "DELETE FROM single_use WHERE key_hash IN (SELECT key_hash FROM single_use WHERE expires_at <= ?1 LIMIT ?2)",
+         }) {
+      const int budget = limit - deleted;
+      SQLite::Statement& stmt = Prepare(db, query);
+      BindTime(stmt, 1, now);
+      stmt.bind(2, budget);
+      const int n = stmt.exec();
+      deleted += n;
+      if (n >= budget) break;  // out of budget; the rest waits for the next batch
+    }
+    return deleted;
+  });
+}
+
 }  // namespace gatehouse::store::sqlite

@@ -118,6 +118,9 @@ class SqliteStore final : public Store {
   Result<RateLimitResult> HitRateLimit(std::string_view key, int limit, UnixSeconds window,
                                        UnixSeconds now) override;
   Result<RateLimitResult> HitRateLimits(const std::vector<RateLimitHit>& hits, UnixSeconds now) override;
+  Result<LimitedChallengeUpdate> UpdateEmailChallengeWithinLimits(
+      const std::vector<RateLimitHit>& hits, UnixSeconds now, std::string_view transaction_id,
+      const std::function<Result<EmailChallenge>(EmailChallenge)>& update) override;
   Result<RateLimitResult> PutEmailChallengeWithinLimits(const std::vector<RateLimitHit>& hits, UnixSeconds now,
                                                         const EmailChallenge& challenge) override;
 
