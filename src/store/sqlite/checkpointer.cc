@@ -56,6 +56,7 @@ int Checkpointer::OnCommit(void* self, sqlite3* db, const char* schema, int log_
 
 void Checkpointer::Run() {
   sqlite3* db = nullptr;  // opened on the first checkpoint, closed when stopping
+  bool warned_no_log = false;
   std::unique_lock lock(mu_);
   for (;;) {
     cv_.wait(lock, [this] { return due_ || stop_; });
@@ -65,6 +66,10 @@ void Checkpointer::Run() {
     int rc = SQLITE_OK;
     if (db == nullptr) {
       rc = sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+      // A connection learns that the file is in WAL mode (and opens the log) only when it first
+      // reads the database; until then sqlite3_wal_checkpoint_v2 does nothing and reports
+      // success. One read of the header does it.
+      if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA schema_version", nullptr, nullptr, nullptr);
       if (rc != SQLITE_OK) {
         log::Warn("sqlite: background checkpoint: cannot open the database", {{"error", sqlite3_errstr(rc)}});
         sqlite3_close_v2(db);  // a handle comes back even on failure
@@ -72,8 +77,14 @@ void Checkpointer::Run() {
       }
     }
     if (db != nullptr) {
-      rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      int log_frames = 0;
+      rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, nullptr);
       passes_.fetch_add(1, std::memory_order_relaxed);
+      if (rc == SQLITE_OK && log_frames < 0 && !warned_no_log) {
+        // -1: this connection has no log open (the file is not in WAL mode): nothing was copied.
+        log::Warn("sqlite: background checkpoint: the database is not in WAL mode");
+        warned_no_log = true;
+      }
       // SQLITE_BUSY: another process is checkpointing; the next commit past the mark asks again.
       if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
         log::Warn("sqlite: background checkpoint failed", {{"error", sqlite3_errmsg(db)}});

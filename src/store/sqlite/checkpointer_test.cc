@@ -56,6 +56,33 @@ TEST(CheckpointerTest, AGrowingLogAsksForAPassPerThousandPages) {
   sqlite3_close(writer);
 }
 
+// A pass copies the log into the database file. (The thread's connection must first learn that
+// the file is in WAL mode: a checkpoint on a connection that has read nothing yet does nothing
+// and still reports success, and every checkpoint was then left to a commit at the cap.)
+TEST(CheckpointerTest, APassCopiesTheLogIntoTheDatabaseFile) {
+  const std::filesystem::path path = TempDirEnvironment::NewPath("ckpt");
+  sqlite3* writer = OpenWal(path);
+  Exec(writer, "CREATE TABLE t (v BLOB)");
+  const auto file_size = [&] { return std::filesystem::file_size(path); };
+  const std::uintmax_t before = file_size();
+  {
+    Checkpointer checkpointer(path.string(), /*pages=*/100, /*cap_pages=*/100000);
+    checkpointer.Watch(writer);
+    // 120 commits of a new 3,000-byte row each (a page per row): the commit that takes the log
+    // to 100 pages asks for the pass, which may run while the last ones are written.
+    for (int i = 0; i < 120; ++i) Exec(writer, "INSERT INTO t VALUES (randomblob(3000))");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (checkpointer.passes() < 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    ASSERT_GE(checkpointer.passes(), 1);  // 2 when the log was reused and refilled meanwhile
+    // passes() counts a pass once it has returned: what it copied is in the file. A commit
+    // writes its row's page and the table's interior page, so the first 100 pages of log hold
+    // about 50 rows (without a working pass the file does not grow at all).
+    EXPECT_GE(file_size(), before + 25 * 4096);
+  }
+  // Nothing else copies: the writer's connection stays open (the last one to close would).
+  sqlite3_close(writer);
+}
+
 // Once a pass has caught up the log is reused, and the next `pages` pages ask again.
 TEST(CheckpointerTest, AReusedLogAsksAgainAtTheMark) {
   const std::filesystem::path path = TempDirEnvironment::NewPath("ckpt");
