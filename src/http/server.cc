@@ -34,6 +34,26 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n";
 
+// Runs router.Dispatch(req) on `pool` and resumes the calling coroutine on its own loop with the
+// outcome: one post each way. (co_spawn onto the pool posts there twice, on entry and again
+// before completing, and each post wakes a pool thread: a futex call and a context switch more
+// per blocking request.) The loop's work guard keeps it running until the outcome is back.
+awaitable<Router::Outcome> DispatchOn(asio::thread_pool& pool, const Router& router, const Request& req) {
+  auto initiate = [&pool, &router, &req](auto handler) {
+    auto work = asio::make_work_guard(asio::get_associated_executor(handler));
+    asio::post(pool, [&router, &req, handler = std::move(handler), work = std::move(work)]() mutable {
+      Router::Outcome outcome = router.Dispatch(req);  // never throws (router.h)
+      auto loop = work.get_executor();
+      asio::post(loop, [handler = std::move(handler), outcome = std::move(outcome)]() mutable {
+        std::move(handler)(std::move(outcome));
+      });
+      work.reset();  // the post above now keeps the loop running
+    });
+  };
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Router::Outcome)>(initiate,
+                                                                                               asio::use_awaitable);
+}
+
 // One connection as the shutdown logic sees it. Lives on its loop's thread only.
 struct Conn {
   tcp::socket* socket = nullptr;
@@ -445,8 +465,7 @@ awaitable<void> Server::Impl::ServeHttp1(Loop& loop, Stream& stream, beast::flat
       // The handler may wait on another server: it runs on its lane's pool while this loop
       // goes on serving its other connections; the coroutine resumes here with the answer.
       asio::thread_pool& pool = lane == Router::Lane::kUpstream ? upstream_pool : blocking_pool;
-      outcome = co_await asio::co_spawn(
-          pool, [&]() -> awaitable<Router::Outcome> { co_return router.Dispatch(req); }, asio::use_awaitable);
+      outcome = co_await DispatchOn(pool, router, req);
     } else {
       outcome = router.Dispatch(req);
     }

@@ -133,5 +133,17 @@ TEST_F(LaneTest, AHangingMailServerDoesNotHoldUpIdentityProviders) {
   EXPECT_EQ(Release(), (std::vector<std::string>{"mail", "mail"}));
 }
 
+// Stop lets a request whose handler is still running on a pool finish: the loop waiting for the
+// outcome keeps running until it is back, and only then does Run return.
+TEST_F(LaneTest, StoppingWaitsForAHandlerStillRunningOnAPool) {
+  router_.AddBlocking(Method::kGet, "/mail", [this](const Request&) { return gate_.Hold("mail"); });
+  Start();
+  Fill("/mail");
+  server_->Stop();
+  EXPECT_EQ(Release(), (std::vector<std::string>{"mail", "mail"}));
+  run_.join();
+  server_.reset();  // TearDown: nothing left to stop
+}
+
 }  // namespace
 }  // namespace gatehouse::http
