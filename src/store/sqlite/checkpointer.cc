@@ -71,7 +71,7 @@ void Checkpointer::Run() {
       // success. One read of the header does it.
       if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA schema_version", nullptr, nullptr, nullptr);
       if (rc != SQLITE_OK) {
-        log::Warn("sqlite: background checkpoint: cannot open the database", {{"error", sqlite3_errstr(rc)}});
+        log::Warn("sqlite: background checkpoint: cannot open or read the database", {{"error", sqlite3_errstr(rc)}});
         sqlite3_close_v2(db);  // a handle comes back even on failure
         db = nullptr;
       }
