@@ -1,5 +1,6 @@
 // The SMTP sink of login_load (loadgen.h): one message at a time per connection; the code of
-// the last message per recipient.
+// the last message per recipient. It announces PIPELINING and, like Postfix, writes its replies
+// when it has answered every command that has arrived (one write for a pipelined group).
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -90,7 +91,7 @@ std::string SmtpSink::Get(const std::string& rcpt) {
 
 void SmtpSink::Serve(int fd) {
   Reply(fd, "220 bench-sink ESMTP\r\n");
-  std::string buf;
+  std::string buf, out;
   std::vector<std::string> rcpt;
   bool in_data = false;
   char chunk[8192];
@@ -108,7 +109,7 @@ void SmtpSink::Serve(int fd) {
           std::lock_guard lock(mu_);
           for (const std::string& r : rcpt) codes_[r] = code;
         }
-        Reply(fd, code.empty() ? "554 no code found\r\n" : "250 OK\r\n");
+        out += code.empty() ? "554 no code found\r\n" : "250 OK\r\n";
         continue;
       }
       const std::size_t nl = buf.find("\r\n", pos);
@@ -117,29 +118,33 @@ void SmtpSink::Serve(int fd) {
       pos = nl + 2;
       std::string verb(line.substr(0, 4));
       for (char& c : verb) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      if (verb == "EHLO" || verb == "HELO") {
-        Reply(fd, "250 bench-sink\r\n");
+      if (verb == "EHLO") {
+        out += "250-bench-sink\r\n250 PIPELINING\r\n";
+      } else if (verb == "HELO") {
+        out += "250 bench-sink\r\n";
       } else if (verb == "MAIL" || verb == "RSET" || verb == "NOOP") {
         rcpt.clear();
-        Reply(fd, "250 OK\r\n");
+        out += "250 OK\r\n";
       } else if (verb == "RCPT") {  // the address in <...>, lower-cased
         const std::size_t lt = line.find('<'), gt = line.find('>', lt == std::string_view::npos ? 0 : lt);
         std::string r = (lt != std::string_view::npos && gt != std::string_view::npos) ? std::string(line.substr(lt + 1, gt - lt - 1)) : "";
         for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         rcpt.push_back(std::move(r));
-        Reply(fd, "250 OK\r\n");
+        out += "250 OK\r\n";
       } else if (verb == "DATA") {
         in_data = true;
-        Reply(fd, "354 go ahead\r\n");
+        out += "354 go ahead\r\n";
       } else if (verb == "QUIT") {
-        Reply(fd, "221 bye\r\n");
+        Reply(fd, out + "221 bye\r\n");
         ::close(fd);
         return;
       } else {
-        Reply(fd, "502 not implemented\r\n");
+        out += "502 not implemented\r\n";
       }
     }
     buf.erase(0, pos);
+    if (!out.empty()) Reply(fd, out);
+    out.clear();
   }
   ::close(fd);
 }

@@ -78,6 +78,24 @@ inline int FreePort() {
   return port;
 }
 
+// A TCP socket listening on 127.0.0.1, on a port the kernel picks (stored in *port); -1 if that
+// fails. The caller closes it.
+inline int ListenOnLoopback(int* port, int backlog = 8) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, backlog) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  *port = ntohs(addr.sin_port);
+  return fd;
+}
+
 // Writes a self-signed P-256 certificate and its key, valid for a day, for `subject_alt_names`
 // (openssl's syntax: "DNS:localhost,IP:127.0.0.1"). Returns openssl's exit status (0: done).
 inline int MakeSelfSignedCertificate(const std::string& openssl, const std::filesystem::path& cert,

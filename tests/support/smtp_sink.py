@@ -3,7 +3,8 @@
 
 Usage:
   /usr/bin/python3 tests/support/smtp_sink.py --dir DIR [--auth USER:PASS] [--auth-mechanisms LIST]
-      [--starttls CERT KEY [--require-starttls] | --smtps CERT KEY]
+      [--starttls CERT KEY [--require-starttls] | --smtps CERT KEY] [--close-after-message]
+      [--pipelining]
 
   --dir DIR             where messages go (created if missing)
   --auth USER:PASS      require SMTP AUTH with these credentials (PLAIN and LOGIN; allowed over
@@ -14,6 +15,8 @@ Usage:
   --smtps CERT KEY      TLS from the first byte (implicit TLS, like port 465) instead
   --close-after-message end the session after each accepted message (as servers that limit
                         messages per connection do): the client must notice and reconnect
+  --pipelining          announce PIPELINING (RFC 2920) in the reply to EHLO, as Postfix and Exim
+                        do; aiosmtpd reads pipelined commands in order either way
 
 Protocol:
   * Listens on 127.0.0.1 on a free port it chooses, then prints one line {"port": N} to stdout
@@ -59,12 +62,20 @@ FAILURES = {
 class Sink:
     """aiosmtpd handler: steers RCPT replies and writes each message to the directory."""
 
-    def __init__(self, directory, close_after_message=False):
+    def __init__(self, directory, close_after_message=False, pipelining=False):
         self.directory = directory
         self.close_after_message = close_after_message
+        self.pipelining = pipelining
         # Continue after messages already there, so that a restarted sink overwrites nothing.
         numbers = [int(f[:-4]) for f in os.listdir(directory) if f.endswith(".eml") and f[:-4].isdigit()]
         self.count = max(numbers, default=0)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        # With this hook aiosmtpd leaves the session's name to it, and MAIL needs one.
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(len(responses) - 1, "250-PIPELINING")
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         failure = FAILURES.get(address.rsplit("@", 1)[0].lower())
@@ -127,6 +138,7 @@ def main():
     tls.add_argument("--smtps", nargs=2, metavar=("CERT", "KEY"))
     parser.add_argument("--require-starttls", action="store_true")
     parser.add_argument("--close-after-message", action="store_true")
+    parser.add_argument("--pipelining", action="store_true")
     args = parser.parse_args()
     if args.require_starttls and not args.starttls:
         parser.error("--require-starttls needs --starttls")
@@ -149,7 +161,7 @@ def main():
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    handler = Sink(args.dir, close_after_message=args.close_after_message)
+    handler = Sink(args.dir, close_after_message=args.close_after_message, pipelining=args.pipelining)
     server = loop.run_until_complete(
         loop.create_server(
             lambda: SMTP(handler, loop=loop, **smtp_kwargs),

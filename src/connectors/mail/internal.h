@@ -3,6 +3,8 @@
 // Nothing outside this directory includes this header; the public API is mailer.h.
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -47,6 +49,47 @@ struct SmtpEndpoint {
 
 // Parses and checks `url` (see SmtpOptions::url) and decides the TLS rule for `starttls`.
 Result<SmtpEndpoint> ParseSmtpUrl(std::string_view url, SmtpOptions::StartTls starttls);
+
+// A server's reply (RFC 5321 §4.2): the code of its last line and the subject digits of an
+// RFC 3463 enhanced status code on that line ("550 5.1.1 ..." gives 1; "554 5.7.1" gives 7), or
+// -1 when there is none.
+struct Reply {
+  int code = 0;
+  int enhanced = -1;
+};
+
+// Splits the bytes a server sends into replies. Feed what arrives; Next returns each complete
+// reply in order (a multi-line reply is complete at its "NNN " line). The text after the code
+// is not kept: servers may echo addresses there.
+class ReplyReader {
+ public:
+  // A line may be at most this long (RFC 5321 §4.5.3.1.5 allows 512 octets; some servers send
+  // longer ones), a reply at most kMaxLines lines.
+  static constexpr std::size_t kMaxLine = 2048;
+  static constexpr int kMaxLines = 128;
+
+  void Feed(std::string_view bytes) { buffer_.append(bytes); }
+  // The next complete reply, nullopt when more bytes are needed, or kUnavailable when the
+  // server is not speaking SMTP: a line that does not start with three digits, whose code
+  // differs from the earlier lines of its reply, or that is over a limit.
+  Result<std::optional<Reply>> Next();
+  // True when bytes are waiting that are not a complete reply yet (or replies not taken).
+  bool HasPending() const { return !buffer_.empty(); }
+
+ private:
+  std::string buffer_;
+  std::size_t scanned_ = 0;  // bytes of buffer_ already parsed as lines of the current reply
+  int lines_ = 0;
+  int code_ = 0;
+};
+
+// The message as it goes after DATA: every line that starts with "." gets another one
+// (RFC 5321 §4.5.2), the last line ends with CRLF, and the end-of-data line "." follows.
+std::string DotStuff(std::string_view message);
+
+// True when `line`, one line of a reply to EHLO ("250-PIPELINING\r\n"), announces `keyword`
+// (case-insensitive, a whole word: "PIPELINING" is not "PIPELININGX").
+bool AnnouncesExtension(std::string_view line, std::string_view keyword);
 
 
 }  // namespace gatehouse::connectors::mail::internal

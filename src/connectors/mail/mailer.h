@@ -1,7 +1,7 @@
 // The email transport: hands a message that the caller has already written (recipient, subject,
 // text and optional HTML) to a mail server. This layer knows nothing about login, templates or
 // sign-in codes; it turns a Message into RFC 5322 + MIME text and delivers it over SMTP
-// (libcurl, the only code that includes <curl/*>: scripts/check-layers).
+// (libcurl opens the sessions; it is the only code that includes <curl/*>: scripts/check-layers).
 //
 // Layering: login -> connectors -> common. Clock and Random come from the caller (STYLE.md §2.13).
 //
@@ -105,7 +105,9 @@ struct SmtpOptions {
 // an unreadable ca_file, a non-positive timeout. Nothing connects here: a server that is down
 // shows up in Send.
 // `clock` and `random` (Date, Message-ID, MIME boundary) must outlive the mailer.
-// One connection per Send, closed afterwards (QUIT); sign-in mail is too rare to pool for.
+// Sessions are kept open between Sends (at most 16 idle, each for at most 60 s) and reused; a
+// Send whose session failed closes it. With a server that announces PIPELINING (RFC 2920),
+// MAIL, RCPT and DATA go in one write.
 // libcurl runs with CURLOPT_NOSIGNAL (it is called from many threads), so the process must
 // ignore SIGPIPE, as app/main.cc does.
 Result<std::unique_ptr<Mailer>> NewSmtpMailer(const SmtpOptions& options, Clock& clock, Random& random);

@@ -1,8 +1,5 @@
 // Delivery through a real SMTP server: tests/support/smtp_sink.py (aiosmtpd), one per test, on a
 // loopback port it picks itself, writing what it receives into the test's temporary directory.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -183,15 +180,72 @@ TEST_F(SmtpTest, AFailedSendClosesItsSessionAndTheNextOneConnectsAfresh) {
 TEST_F(SmtpTest, ASessionTheServerEndedIsReplacedByANewOne) {
   StartSink({"--close-after-message"});
   std::vector<milliseconds> sleeps;
-  // The server's close may reach us before or after the next Send looks at the kept connection:
-  // libcurl then either connects anew or fails once, and the retrying mailer (as in `serve`)
-  // sends again on a new session. Either way every message arrives, each on its own session.
+  // The server's close may reach us before or after the next Send looks at the kept session:
+  // the Send then either opens a new one, or fails before any reply and tries again at once on a
+  // new one. Either way every message arrives, each on its own session.
   auto mailer = NewRetryingMailer(Smtp(Options()), {}, [&](milliseconds d) { sleeps.push_back(d); });
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(mailer->Send(Sample()).ok()) << i;
-  EXPECT_LE(sleeps.size(), 2u);
+  EXPECT_TRUE(sleeps.empty()) << "a session the server ended is replaced within the Send, with no back-off";
   EXPECT_NE(PeerPort(Envelope(2)), PeerPort(Envelope(1)));
   EXPECT_NE(PeerPort(Envelope(3)), PeerPort(Envelope(2)));
   EXPECT_FALSE(fs::exists(dir_ / "mail" / "4.eml"));
+}
+
+TEST_F(SmtpTest, ASessionIdleForOverAMinuteIsNotReused) {
+  StartSink();
+  auto mailer = Smtp(Options());
+  ASSERT_NE(mailer, nullptr);
+  ASSERT_TRUE(mailer->Send(Sample()).ok());
+  clock_.Advance(std::chrono::seconds(61));
+  ASSERT_TRUE(mailer->Send(Sample()).ok());
+  ASSERT_TRUE(mailer->Send(Sample()).ok());
+  EXPECT_NE(PeerPort(Envelope(2)), PeerPort(Envelope(1))) << "61 s idle: a new session";
+  EXPECT_EQ(PeerPort(Envelope(3)), PeerPort(Envelope(2)));
+}
+
+TEST_F(SmtpTest, PipelinedRefusalsMeanWhatTheyMeanOneAtATime) {
+  StartSink({"--pipelining"});
+  auto mailer = Smtp(Options());
+  ASSERT_NE(mailer, nullptr);
+  struct Case {
+    const char* local;
+    StatusCode code;
+    const char* at;
+  };
+  for (const Case& c : {Case{"reject", StatusCode::kInvalidArgument, "(RCPT 550)"},
+                        Case{"tempfail", StatusCode::kUnavailable, "(RCPT 451)"},
+                        Case{"relaydenied", StatusCode::kPermissionDenied, "(RCPT 554)"}}) {
+    Message m = Sample();
+    m.to = std::string(c.local) + "@example.com";
+    Status s = mailer->Send(m);
+    EXPECT_EQ(s.code(), c.code) << s.ToString();
+    EXPECT_NE(s.message().find(c.at), std::string::npos) << s.message();
+  }
+  EXPECT_FALSE(AnyReceived());
+  ASSERT_TRUE(mailer->Send(Sample()).ok());
+  EXPECT_EQ(Received(1), Expected(Sample(), 4)) << "the fourth message built";
+}
+
+TEST_F(SmtpTest, PipelinesAfterStartTlsAndAuth) {
+  MakeCertificate();
+  StartSink({"--starttls", cert().string(), key().string(), "--require-starttls", "--auth", "mailer:s3cret",
+             "--pipelining"});
+  SmtpOptions o = Options();
+  o.ca_file = cert().string();
+  o.username = "mailer";
+  o.password = "s3cret";
+  auto mailer = Smtp(o);
+  ASSERT_NE(mailer, nullptr);
+  for (int i = 0; i < 2; ++i) {
+    Status s = mailer->Send(Sample());
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  for (int n : {1, 2}) {
+    EXPECT_NE(Envelope(n).find(R"("tls": true)"), std::string::npos) << Envelope(n);
+    EXPECT_NE(Envelope(n).find(R"("auth": {"user": "mailer")"), std::string::npos) << Envelope(n);
+    EXPECT_EQ(Received(n), Expected(Sample(), n));
+  }
+  EXPECT_EQ(PeerPort(Envelope(2)), PeerPort(Envelope(1)));
 }
 
 class SmtpAuthTest : public SmtpTest, public ::testing::WithParamInterface<const char*> {};
@@ -293,16 +347,11 @@ TEST_F(SmtpTest, AServerThatIsDownIsUnavailableAndRetried) {
 
 TEST_F(SmtpTest, AServerThatNeverGreetsTimesOut) {
   // Listening, so the connection completes, but nobody accepts it or says 220.
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(fd, 4), 0);
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  int port = 0;
+  const int fd = test_support::ListenOnLoopback(&port);
+  ASSERT_GE(fd, 0);
   SmtpOptions o = Options();
-  o.url = "smtp://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  o.url = "smtp://127.0.0.1:" + std::to_string(port);
   o.timeout = milliseconds(300);
   const auto start = std::chrono::steady_clock::now();
   Status s = Smtp(o)->Send(Sample());
