@@ -84,7 +84,8 @@ class ReplyReader {
 };
 
 // The message as it goes after DATA: every line that starts with "." gets another one
-// (RFC 5321 §4.5.2), the last line ends with CRLF, and the end-of-data line "." follows.
+// (RFC 5321 §4.5.2), a CRLF is added unless the message ends with one, and the end-of-data
+// line "." follows.
 std::string DotStuff(std::string_view message);
 
 // True when `line`, one line of a reply to EHLO ("250-PIPELINING\r\n"), announces `keyword`

@@ -19,7 +19,8 @@ Result<std::optional<Reply>> ReplyReader::Next() {
   for (;;) {
     const std::size_t eol = buffer_.find('\n', scanned_);
     if (eol == std::string::npos) {
-      if (buffer_.size() - scanned_ > kMaxLine) return NotSmtp("has a line that is too long");
+      // +1: the line's CR may have come without its LF yet.
+      if (buffer_.size() - scanned_ > kMaxLine + 1) return NotSmtp("has a line that is too long");
       return std::optional<Reply>();
     }
     std::string_view line(buffer_.data() + scanned_, eol - scanned_);
@@ -60,7 +61,8 @@ std::string DotStuff(std::string_view message) {
     out.push_back(c);
     line_start = c == '\n';
   }
-  if (!out.empty() && !line_start) out += "\r\n";
+  // The end-of-data line must follow a CRLF: a body ending in a bare LF or CR gets one too.
+  if (!out.empty() && (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0)) out += "\r\n";
   out += ".\r\n";
   return out;
 }

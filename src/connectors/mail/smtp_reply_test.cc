@@ -55,6 +55,19 @@ TEST(SmtpReplyTest, WaitsForTheRestOfAReply) {
   EXPECT_TRUE(reader.HasPending());
 }
 
+TEST(SmtpReplyTest, ALineAsLongAsAllowedMayArriveInPieces) {
+  // kMaxLine octets and the CR, the LF still to come: not yet too long.
+  ReplyReader reader;
+  reader.Feed("250 " + std::string(ReplyReader::kMaxLine - 4, 'x') + "\r");
+  Result<std::optional<Reply>> r = reader.Next();
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->has_value());
+  reader.Feed("\n");
+  r = reader.Next();
+  ASSERT_TRUE(r.ok() && r->has_value());
+  EXPECT_EQ((*r)->code, 250);
+}
+
 TEST(SmtpReplyTest, WhatIsNotSmtpIsUnavailable) {
   EXPECT_EQ(Replies("HTTP/1.1 400 Bad Request\r\n"), "unavailable");
   EXPECT_EQ(Replies("25 OK\r\n"), "unavailable");
@@ -71,6 +84,8 @@ TEST(SmtpReplyTest, DotStuffing) {
   EXPECT_EQ(DotStuff("a\r\nb\r\n"), "a\r\nb\r\n.\r\n");
   EXPECT_EQ(DotStuff(".a\r\n.\r\n..\r\nb.\r\n"), "..a\r\n..\r\n...\r\nb.\r\n.\r\n");
   EXPECT_EQ(DotStuff("no line end"), "no line end\r\n.\r\n");
+  EXPECT_EQ(DotStuff("bare LF\n"), "bare LF\n\r\n.\r\n") << "the end-of-data line follows a CRLF";
+  EXPECT_EQ(DotStuff("bare CR\r"), "bare CR\r\r\n.\r\n");
   EXPECT_EQ(DotStuff(""), ".\r\n");
 }
 
