@@ -43,7 +43,8 @@ class Mailer {
   //   kInvalidArgument    the message is malformed (BuildMessage), or the server answered RCPT
   //                       with 5xx (unknown mailbox, bad domain): the address is the problem
   //   kUnavailable        transient: no connection, DNS, a timeout, a 4xx reply at any stage
-  //                       (greylisting, 421, 451), a TLS handshake or connection that broke off
+  //                       (greylisting, 421, 451), a TLS handshake or connection that broke off,
+  //                       replies that are not SMTP or come out of turn
   //   kUnauthenticated    the server refused the username/password (5xx to AUTH)
   //   kPermissionDenied   a 5xx that is about the sender, not the address: to MAIL (sender
   //                       refused; 530 when the server wants AUTH and none is configured), to
