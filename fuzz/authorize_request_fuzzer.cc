@@ -19,14 +19,13 @@
 // Built by scripts/fuzz with clang++ -fsanitize=fuzzer,address,undefined.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <string>
 #include <string_view>
 
 #include "common/encoding.h"
 #include "common/url.h"
+#include "invariant.h"
 #include "oauth/authorize_request.h"
 
 namespace {
@@ -34,16 +33,6 @@ namespace {
 using gatehouse::oauth::AuthorizeParams;
 using gatehouse::oauth::kMaxAuthorizeParams;
 using gatehouse::oauth::MaxParamLength;
-
-[[noreturn]] void Fail(const char* what, std::string_view detail = {}) {
-  std::fprintf(stderr, "INVARIANT VIOLATED: %s [%.*s]\n", what, static_cast<int>(detail.size()), detail.data());
-  std::abort();
-}
-
-#define CHECK(cond, ...)                                  \
-  do {                                                    \
-    if (!(cond)) Fail(#cond __VA_OPT__(, ) __VA_ARGS__);  \
-  } while (0)
 
 bool HasControlCharacters(std::string_view s) {
   for (unsigned char c : s) {

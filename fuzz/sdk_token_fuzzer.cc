@@ -44,8 +44,6 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -63,6 +61,7 @@
 #include "claims_data.h"
 #include "encoding.h"
 #include "gatehouse/claims.h"
+#include "invariant.h"
 #include "jose_scan.h"
 #include "jwt.h"
 
@@ -71,16 +70,6 @@ namespace {
 namespace json = boost::json;
 namespace detail = gatehouse::sdk::detail;
 using gatehouse::sdk::Claims;
-
-[[noreturn]] void Fail(const char* what, std::string_view detail = {}) {
-  std::fprintf(stderr, "INVARIANT VIOLATED: %s [%.*s]\n", what, static_cast<int>(detail.size()), detail.data());
-  std::abort();
-}
-
-#define CHECK(cond, ...)                                  \
-  do {                                                    \
-    if (!(cond)) Fail(#cond __VA_OPT__(, ) __VA_ARGS__);  \
-  } while (0)
 
 std::uint64_t Fnv1a(std::string_view s) {
   std::uint64_t h = 0xcbf29ce484222325u;
@@ -295,7 +284,7 @@ bool SameDouble(double a, double b) { return a == b || (std::isnan(a) && std::is
 void CheckSeenAgainstParsed(const Seen& m, const json::value& v) {
   switch (m.kind) {
     case Seen::Kind::kPending:
-      Fail("a member without a value", m.key);
+      fuzz_support::Fail("a member without a value", m.key);
     case Seen::Kind::kString:
       CHECK(v.is_string(), m.key);
       CHECK(v.get_string() == m.string, m.key);

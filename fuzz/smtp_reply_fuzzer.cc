@@ -16,31 +16,21 @@
 //   AnnouncesExtension: no crash on any line.
 //
 // Built by scripts/fuzz with clang++ -fsanitize=fuzzer,address,undefined.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "connectors/mail/internal.h"
+#include "invariant.h"
 
 namespace {
 
 using gatehouse::connectors::mail::internal::AnnouncesExtension;
 using gatehouse::connectors::mail::internal::DotStuff;
 using gatehouse::connectors::mail::internal::ReplyReader;
-
-[[noreturn]] void Fail(const char* what, std::string_view detail = {}) {
-  std::fprintf(stderr, "INVARIANT VIOLATED: %s [%.*s]\n", what, static_cast<int>(detail.size()), detail.data());
-  std::abort();
-}
-
-#define CHECK(cond, ...)                                  \
-  do {                                                    \
-    if (!(cond)) Fail(#cond __VA_OPT__(, ) __VA_ARGS__);  \
-  } while (0)
 
 // The replies a reader yields for `bytes` fed `chunk` bytes at a time, as code*100+enhanced+1
 // values, then -1 when it refused the input or -2 when it waits for more.
