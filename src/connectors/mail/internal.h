@@ -58,6 +58,14 @@ struct Reply {
   int enhanced = -1;
 };
 
+// One line of a reply: "NNN", "NNN text" (the last line) or "NNN-text" (more lines follow), with
+// or without its CRLF; nullopt when it does not start that way.
+struct ReplyLine {
+  Reply reply;
+  bool last = true;
+};
+std::optional<ReplyLine> ParseReplyLine(std::string_view line);
+
 // Splits the bytes a server sends into replies. Feed what arrives; Next returns each complete
 // reply in order (a multi-line reply is complete at its "NNN " line). The text after the code
 // is not kept: servers may echo addresses there.

@@ -96,15 +96,10 @@ struct Trace {
   // `line` is one line of a reply, continuation lines ("250-PIPELINING") included.
   void OnReply(std::string_view line) {
     if (quit) return;
-    std::string last(line);
-    if (last.size() > 3 && last[3] == '-') last[3] = ' ';  // read each line as a whole reply
-    if (last.empty() || last.back() != '\n') last += "\r\n";
-    internal::ReplyReader reader;
-    reader.Feed(last);
-    Result<std::optional<Reply>> r = reader.Next();
-    if (!r.ok() || !r->has_value()) return;
-    reply = (*r)->code;
-    enhanced = (*r)->enhanced;
+    const std::optional<internal::ReplyLine> parsed = internal::ParseReplyLine(line);
+    if (!parsed) return;
+    reply = parsed->reply.code;
+    enhanced = parsed->reply.enhanced;
     if (verb == "EHLO" && internal::AnnouncesExtension(line, "PIPELINING")) pipelining = true;
   }
 };

@@ -15,6 +15,21 @@ Status NotSmtp(std::string_view why) { return UnavailableError("smtp: the server
 
 }  // namespace
 
+std::optional<ReplyLine> ParseReplyLine(std::string_view line) {
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.size() < 3 || !IsDigit(line[0]) || !IsDigit(line[1]) || !IsDigit(line[2]) ||
+      (line.size() > 3 && line[3] != ' ' && line[3] != '-')) {
+    return std::nullopt;
+  }
+  ReplyLine out{{(line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0'), -1}, !(line.size() > 3 && line[3] == '-')};
+  // "550 5.1.1 ...": class digit, '.', one to three subject digits, '.'.
+  if (line.size() > 7 && IsDigit(line[4]) && line[5] == '.' && IsDigit(line[6])) {
+    out.reply.enhanced = line[6] - '0';
+    if (IsDigit(line[7])) out.reply.enhanced = out.reply.enhanced * 10 + (line[7] - '0');
+  }
+  return out;
+}
+
 Result<std::optional<Reply>> ReplyReader::Next() {
   for (;;) {
     const std::size_t eol = buffer_.find('\n', scanned_);
@@ -26,29 +41,19 @@ Result<std::optional<Reply>> ReplyReader::Next() {
     std::string_view line(buffer_.data() + scanned_, eol - scanned_);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.size() > kMaxLine) return NotSmtp("has a line that is too long");
-    // "NNN", "NNN text" (last line) or "NNN-text" (more lines follow).
-    if (line.size() < 3 || !IsDigit(line[0]) || !IsDigit(line[1]) || !IsDigit(line[2]) ||
-        (line.size() > 3 && line[3] != ' ' && line[3] != '-')) {
-      return NotSmtp("is not SMTP (no three-digit code)");
-    }
-    const int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-    if (lines_ > 0 && code != code_) return NotSmtp("changes its code between lines");
+    const std::optional<ReplyLine> parsed = ParseReplyLine(line);
+    if (!parsed) return NotSmtp("is not SMTP (no three-digit code)");
+    if (lines_ > 0 && parsed->reply.code != code_) return NotSmtp("changes its code between lines");
     if (++lines_ > kMaxLines) return NotSmtp("has too many lines");
-    code_ = code;
+    code_ = parsed->reply.code;
     scanned_ = eol + 1;
-    if (line.size() > 3 && line[3] == '-') continue;
+    if (!parsed->last) continue;
 
-    Reply reply{code, -1};
-    // "550 5.1.1 ...": class digit, '.', one to three subject digits, '.'.
-    if (line.size() > 7 && IsDigit(line[4]) && line[5] == '.' && IsDigit(line[6])) {
-      reply.enhanced = line[6] - '0';
-      if (IsDigit(line[7])) reply.enhanced = reply.enhanced * 10 + (line[7] - '0');
-    }
     buffer_.erase(0, scanned_);
     scanned_ = 0;
     lines_ = 0;
     code_ = 0;
-    return std::optional<Reply>(reply);
+    return std::optional<Reply>(parsed->reply);
   }
 }
 
